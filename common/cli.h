@@ -1,0 +1,53 @@
+/*
+ * cli.h - what every tool's main() shares: common options, usage errors, the result.
+ *
+ * Every tool accepts: -h/--help, -V/--version, -v/--verbose (repeat for -vv), -q/--quiet,
+ * --context FILE, --dry-run. Tools list RK_CLI_LONGOPTS in their option table, RK_CLI_SHORTOPTS
+ * in their optstring, and pass every option they do not handle to rk_cli_option().
+ * Usage errors print "tool: error: ..." and "try 'tool --help'" and are exit 2.
+ */
+#ifndef RELKIT_CLI_H
+#define RELKIT_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+struct rk_err;
+
+enum { RK_OPT_CONTEXT = 0x1000, RK_OPT_DRY_RUN, RK_OPT_FIRST_TOOL = 0x1100 };
+
+#define RK_CLI_SHORTOPTS "hVvq"
+#define RK_CLI_LONGOPTS                                                                            \
+    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},                         \
+        {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},                    \
+        {"context", required_argument, NULL, RK_OPT_CONTEXT},                                      \
+        {"dry-run", no_argument, NULL, RK_OPT_DRY_RUN}
+
+struct rk_cli {
+    const char *tool;  /* borrowed */
+    const char *usage; /* borrowed: the full --help text */
+    const char *context_path;
+    int verbosity;
+    int dry_run;
+};
+
+enum { RK_CLI_NOT_MINE = -1, RK_CLI_HANDLED = 0, RK_CLI_EXIT_OK = 1, RK_CLI_EXIT_USAGE = 2 };
+
+/* Initialise logging and the struct; registers the wiping of secrets at exit. */
+void rk_cli_init(struct rk_cli *c, const char *tool, const char *usage);
+/* Handle one getopt result. Returns RK_CLI_HANDLED, RK_CLI_NOT_MINE, or RK_CLI_EXIT_OK /
+ * RK_CLI_EXIT_USAGE when main should return 0 / 2 now (help, version, unknown option). */
+int rk_cli_option(struct rk_cli *c, int opt, const char *arg);
+/* Print a usage error and return RK_USAGE. */
+int rk_cli_usage_error(const struct rk_cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Write the result to stdout; returns the exit code to use (RK_SYSTEM if stdout failed). */
+int rk_cli_output(json_object *result);
+
+/* Number parsing for option values: whole decimal in [min, max]; -1 otherwise. */
+int rk_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Durations: "90s", "15m", "12h", "180d", "2w"; a bare number is seconds. -1 if malformed. */
+int rk_parse_duration(const char *s, int64_t *seconds);
+
+#endif

@@ -1,0 +1,268 @@
+/* log.c - see log.h */
+#include "log.h"
+#include "err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#define LOG_MAX_SECRETS 32
+#define LOG_LINE_MAX 4096
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *log_tool = "relkit";
+static int log_level = 0;
+static int log_actions = -1;
+static char *log_secrets[LOG_MAX_SECRETS];
+static size_t log_nsecrets;
+
+void rk_log_init(const char *tool)
+{
+    log_tool = tool;
+    log_actions = -1;
+}
+
+void rk_log_set_verbosity(int level)
+{
+    log_level = level < -1 ? -1 : level > 2 ? 2 : level;
+}
+
+int rk_log_verbosity(void)
+{
+    return log_level;
+}
+
+const char *rk_log_tool(void)
+{
+    return log_tool;
+}
+
+int rk_log_in_actions(void)
+{
+    if (log_actions < 0) {
+        const char *v = getenv("GITHUB_ACTIONS");
+        log_actions = v && strcmp(v, "true") == 0;
+    }
+    return log_actions;
+}
+
+/* mask "scheme://user:pass@" in place of the credentials */
+static void redact_url_credentials(char *s)
+{
+    char *p = s;
+    while ((p = strstr(p, "://")) != NULL) {
+        char *start = p + 3, *q = start;
+        while (*q && *q != '@' && *q != '/' && *q != ' ' && *q != '\'' && *q != '"')
+            q++;
+        if (*q == '@' && q > start) {
+            memmove(start + 3, q, strlen(q) + 1);
+            memcpy(start, "***", 3);
+            p = start + 4;
+        } else {
+            p = start;
+        }
+    }
+}
+
+static void redact_secret(char *s, size_t n, const char *secret)
+{
+    size_t sl = strlen(secret);
+    char *p = s;
+    while ((p = strstr(p, secret)) != NULL) {
+        size_t rest = strlen(p + sl);
+        if ((size_t)(p - s) + 3 + rest + 1 > n)
+            rest = n - (size_t)(p - s) - 4;
+        memmove(p + 3, p + sl, rest);
+        p[3 + rest] = '\0';
+        memcpy(p, "***", 3);
+        p += 3;
+    }
+}
+
+static void redact_locked(const char *in, char *out, size_t n)
+{
+    snprintf(out, n, "%s", in);
+    for (size_t i = 0; i < log_nsecrets; i++)
+        redact_secret(out, n, log_secrets[i]);
+    redact_url_credentials(out);
+}
+
+void rk_log_redact(const char *s, char *out, size_t n)
+{
+    pthread_mutex_lock(&log_lock);
+    redact_locked(s, out, n);
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* workflow command data: %, CR and LF escaped */
+static void actions_escape(const char *in, char *out, size_t n)
+{
+    size_t j = 0;
+    for (; *in && j + 4 < n; in++) {
+        const char *rep = *in == '%' ? "%25" : *in == '\r' ? "%0D" : *in == '\n' ? "%0A" : NULL;
+        if (rep) {
+            memcpy(out + j, rep, 3);
+            j += 3;
+        } else {
+            out[j++] = *in;
+        }
+    }
+    out[j] = '\0';
+}
+
+static void log_emit(int min_level, const char *level, const char *command, const char *fmt,
+                     va_list ap)
+{
+    char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
+    if (log_level < min_level)
+        return;
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    for (char *p = raw; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    pthread_mutex_lock(&log_lock);
+    redact_locked(raw, line, sizeof(line));
+    fprintf(stderr, "%s: %s%s%s\n", log_tool, level ? level : "", level ? ": " : "", line);
+    if (command && rk_log_in_actions()) {
+        char esc[LOG_LINE_MAX];
+        actions_escape(line, esc, sizeof(esc));
+        fprintf(stderr, "::%s::%s: %s\n", command, log_tool, esc);
+    }
+    fflush(stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
+#define LOG_FN(name, min, level, command)                                                         \
+    void name(const char *fmt, ...)                                                                \
+    {                                                                                              \
+        va_list ap;                                                                                \
+        va_start(ap, fmt);                                                                         \
+        log_emit(min, level, command, fmt, ap);                                                    \
+        va_end(ap);                                                                                \
+    }
+
+LOG_FN(rk_log_error, -1, "error", "error")
+LOG_FN(rk_log_warn, 0, "warning", "warning")
+LOG_FN(rk_log_info, 0, NULL, NULL)
+LOG_FN(rk_log_verbose, 1, NULL, NULL)
+LOG_FN(rk_log_debug, 2, "debug", NULL)
+
+int rk_log_report(const struct rk_err *e)
+{
+    if (!e || e->code == RK_OK)
+        return RK_OK;
+    rk_log_error("%s", e->msg[0] ? e->msg : rk_exit_name(e->code));
+    return e->code;
+}
+
+void rk_log_secret(const char *secret)
+{
+    if (!secret || !*secret)
+        return;
+    pthread_mutex_lock(&log_lock);
+    for (size_t i = 0; i < log_nsecrets; i++) {
+        if (strcmp(log_secrets[i], secret) == 0) {
+            pthread_mutex_unlock(&log_lock);
+            return;
+        }
+    }
+    if (log_nsecrets < LOG_MAX_SECRETS) {
+        char *copy = strdup(secret);
+        if (copy)
+            log_secrets[log_nsecrets++] = copy;
+    }
+    if (rk_log_in_actions() && !strchr(secret, '\n')) {
+        fprintf(stderr, "::add-mask::%s\n", secret);
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&log_lock);
+}
+
+void rk_log_forget_secrets(void)
+{
+    pthread_mutex_lock(&log_lock);
+    for (size_t i = 0; i < log_nsecrets; i++) {
+        OPENSSL_cleanse(log_secrets[i], strlen(log_secrets[i]));
+        free(log_secrets[i]);
+        log_secrets[i] = NULL;
+    }
+    log_nsecrets = 0;
+    pthread_mutex_unlock(&log_lock);
+}
+
+void rk_log_group(const char *title)
+{
+    if (rk_log_in_actions()) {
+        pthread_mutex_lock(&log_lock);
+        fprintf(stderr, "::group::%s\n", title);
+        fflush(stderr);
+        pthread_mutex_unlock(&log_lock);
+    } else {
+        rk_log_verbose("%s", title);
+    }
+}
+
+void rk_log_endgroup(void)
+{
+    if (rk_log_in_actions()) {
+        pthread_mutex_lock(&log_lock);
+        fprintf(stderr, "::endgroup::\n");
+        fflush(stderr);
+        pthread_mutex_unlock(&log_lock);
+    }
+}
+
+static int append_to_env_file(const char *var, const char *text, struct rk_err *e)
+{
+    const char *path = getenv(var);
+    FILE *f;
+    if (!path || !*path)
+        return 0;
+    f = fopen(path, "a");
+    if (!f)
+        return rk_err_errno(e, RK_SYSTEM, "unable to open '%s' (%s)", path, var);
+    if (fputs(text, f) == EOF) {
+        fclose(f);
+        return rk_err_errno(e, RK_SYSTEM, "unable to write '%s' (%s)", path, var);
+    }
+    if (fclose(f) != 0)
+        return rk_err_errno(e, RK_SYSTEM, "unable to write '%s' (%s)", path, var);
+    return 0;
+}
+
+int rk_gh_output(const char *key, const char *value, struct rk_err *e)
+{
+    unsigned char rnd[12];
+    char delim[64], *text;
+    size_t n;
+    int rc;
+    if (!getenv("GITHUB_OUTPUT") || !*getenv("GITHUB_OUTPUT"))
+        return 0;
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+        return rk_err_set(e, RK_SYSTEM, "unable to make a GITHUB_OUTPUT delimiter");
+    n = (size_t)snprintf(delim, sizeof(delim), "ghadelimiter_");
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        n += (size_t)snprintf(delim + n, sizeof(delim) - n, "%02x", rnd[i]);
+    if (strstr(value, delim))
+        return rk_err_set(e, RK_SYSTEM, "output '%s' contains its delimiter", key);
+    n = strlen(key) + strlen(value) + 2 * strlen(delim) + 8;
+    text = malloc(n);
+    if (!text)
+        return rk_err_errno(e, RK_SYSTEM, "unable to write output '%s'", key);
+    snprintf(text, n, "%s<<%s\n%s\n%s\n", key, delim, value, delim);
+    rc = append_to_env_file("GITHUB_OUTPUT", text, e);
+    free(text);
+    return rc;
+}
+
+int rk_step_summary(const char *markdown, struct rk_err *e)
+{
+    return append_to_env_file("GITHUB_STEP_SUMMARY", markdown, e);
+}

@@ -1,0 +1,51 @@
+/*
+ * log.h - diagnostics on stderr, GitHub Actions workflow commands and files.
+ *
+ * Rules: stdout is never written here. Every line is "tool: level: message" on stderr.
+ * Registered secrets (rk_log_secret) and credentials embedded in URLs ("://user:pass@") are
+ * replaced by "***" in every line, at every verbosity. When GITHUB_ACTIONS=true, errors and
+ * warnings are also emitted as ::error:: / ::warning:: commands, groups as ::group::, and
+ * secrets as ::add-mask::. All functions are thread-safe. Verbosity: -1 quiet (errors only),
+ * 0 normal, 1 verbose (-v), 2 debug (-vv).
+ */
+#ifndef RELKIT_LOG_H
+#define RELKIT_LOG_H
+
+#include <stddef.h>
+
+struct rk_err;
+
+void rk_log_init(const char *tool); /* tool name is borrowed, must outlive the program */
+void rk_log_set_verbosity(int level);
+int rk_log_verbosity(void);
+int rk_log_in_actions(void); /* GITHUB_ACTIONS=true */
+const char *rk_log_tool(void);
+
+void rk_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rk_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rk_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));    /* normal */
+void rk_log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* -v */
+void rk_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* -vv */
+
+/* Print an error set by a library call ("tool: error: msg") and return its exit code. */
+int rk_log_report(const struct rk_err *e);
+
+/* Register a secret (copied) so it never appears in a log line; emits ::add-mask:: in
+ * Actions. Empty or NULL strings are ignored. At most 32 secrets. */
+void rk_log_secret(const char *secret);
+/* Forget all secrets and wipe the copies (at exit). */
+void rk_log_forget_secrets(void);
+
+/* Write s into out (size n, always terminated) with secrets and URL credentials masked. */
+void rk_log_redact(const char *s, char *out, size_t n);
+
+/* ::group:: in Actions; a verbose line elsewhere. */
+void rk_log_group(const char *title);
+void rk_log_endgroup(void);
+
+/* Append "key<<delim\nvalue\ndelim\n" to $GITHUB_OUTPUT; no-op (0) when it is unset. */
+int rk_gh_output(const char *key, const char *value, struct rk_err *e);
+/* Append markdown to $GITHUB_STEP_SUMMARY; no-op (0) when it is unset. */
+int rk_step_summary(const char *markdown, struct rk_err *e);
+
+#endif
