@@ -14,7 +14,8 @@ void rk_err_clear(struct rk_err *e)
     e->msg[0] = '\0';
 }
 
-static int err_vset(struct rk_err *e, int code, const char *suffix, const char *fmt, va_list ap)
+static int __attribute__((format(printf, 4, 0)))
+err_vset(struct rk_err *e, int code, const char *suffix, const char *fmt, va_list ap)
 {
     if (!e || e->code != RK_OK)
         return -1;

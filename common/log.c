@@ -117,7 +117,8 @@ static void actions_escape(const char *in, char *out, size_t n)
     out[j] = '\0';
 }
 
-static void log_emit(int min_level, const char *level, const char *command, const char *fmt,
+static void __attribute__((format(printf, 4, 0)))
+log_emit(int min_level, const char *level, const char *command, const char *fmt,
                      va_list ap)
 {
     char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
