@@ -426,7 +426,7 @@ static int cmp_segment(const char *a, size_t an, const char *b, size_t bn)
 static int cmp_local(const char *a, const char *b)
 {
     const char *sa, *sb;
-    size_t na, nb;
+    size_t na = 0, nb = 0;
     int c;
     if (!a[0] || !b[0])
         return (a[0] != '\0') - (b[0] != '\0');
