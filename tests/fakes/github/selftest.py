@@ -826,6 +826,18 @@ def fault_429_and_secondary(c):
 
 
 @test
+def fault_5xx_after_apply(c):
+    faults(c, {"route": "^POST /repos/relkit-test/demo/git/refs$", "kind": "5xx", "apply": True})
+    body = {"ref": "refs/tags/applied-then-502", "sha": c.get(R + "/commits/main", direct=True).json["sha"]}
+    status(c.call("POST", R + "/git/refs", body, direct=True), 502, "5xx after the write")
+    r = status(c.get(R + "/git/ref/tags/applied-then-502", direct=True), 200, "the ref exists")
+    r = status(c.call("POST", R + "/git/refs", body, direct=True), 422, "a retry meets it")
+    ok("already exists" in r.json["message"], r.json)
+    c.call("DELETE", R + "/git/refs/tags/applied-then-502", direct=True)
+    faults(c)
+
+
+@test
 def fault_primary(c):
     faults(c, {"route": "^GET /repos/relkit-test/demo$", "kind": "primary", "retry_after": 5})
     r = status(c.get(R, direct=True), 403, "primary")

@@ -335,7 +335,12 @@ class Emulator:
             if latency:
                 time.sleep(latency / 1000.0)
             if fault is not None and fault["kind"] != "reset":
-                req.drain()
+                if fault.get("apply") and listener == "api":
+                    # the mutation happens, then the client sees the failure: a retry
+                    # must recognise its own earlier effect
+                    self.api.dispatch(req)
+                else:
+                    req.drain()
                 resp = self.fault_response(req, fault)
                 self.send(h, req, resp, entry)
                 return
