@@ -1,0 +1,307 @@
+/* test_wheel.c - wheel file names, METADATA/WHEEL headers, Requires-Dist, RECORD */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "wheel.h"
+
+static void test_name_parse(void **state)
+{
+    struct rk_wheel_name w;
+    struct rk_err e = {0, ""};
+    char out[512];
+    (void)state;
+    assert_int_equal(rk_wheel_name_parse("dir/iree_base_compiler-3.1.0rc20241119-1-cp311-cp311-"
+                                         "manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                                         &w, &e),
+                     0);
+    assert_string_equal(w.name, "iree_base_compiler");
+    assert_string_equal(w.version, "3.1.0rc20241119");
+    assert_string_equal(w.build, "1");
+    assert_string_equal(w.python, "cp311");
+    assert_string_equal(w.platform, "manylinux_2_17_x86_64.manylinux2014_x86_64");
+    assert_int_equal(rk_wheel_name_format(&w, out, sizeof(out)), 0);
+    assert_string_equal(out, "iree_base_compiler-3.1.0rc20241119-1-cp311-cp311-"
+                             "manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
+    assert_int_equal(rk_wheel_name_parse("pip-23.0.1-py3-none-any.whl", &w, &e), 0);
+    assert_string_equal(w.build, "");
+    assert_int_equal(rk_wheel_name_format(&w, out, 10), -1);
+}
+
+static void expect_bad_name(const char *name, const char *why)
+{
+    struct rk_wheel_name w;
+    struct rk_err e = {0, ""};
+    assert_int_equal(rk_wheel_name_parse(name, &w, &e), -1);
+    assert_int_equal(e.code, RK_INPUT);
+    assert_non_null(strstr(e.msg, why));
+}
+
+static void test_name_bad(void **state)
+{
+    (void)state;
+    expect_bad_name("pip-23.0.1-py3-none-any.zip", "does not end in .whl");
+    expect_bad_name("pip-23.0.1-py3-none.whl", "expected name-version");
+    expect_bad_name("pip-23.0.1-x-py3-none-any.whl", "build tag must start with a digit");
+    expect_bad_name("pip-1-2-3-4-5-6.whl", "too many");
+    expect_bad_name("pip-not@version-py3-none-any.whl", "bad version");
+    expect_bad_name("pip--py3-none-any.whl", "empty");
+    expect_bad_name("pip-1.0-py3-none-any..whl", "bad compatibility tag");
+    expect_bad_name("p!p-1.0-py3-none-any.whl", "bad distribution name");
+    expect_bad_name(".whl", "does not end in .whl");
+}
+
+static void test_names(void **state)
+{
+    char out[64];
+    (void)state;
+    rk_wheel_escape_name("Foo.Bar--baz_", out, sizeof(out));
+    assert_string_equal(out, "foo_bar_baz_");
+    rk_pep503_normalize("Foo.Bar--baz", out, sizeof(out));
+    assert_string_equal(out, "foo-bar-baz");
+    rk_pep503_normalize("abcdef", out, 4);
+    assert_string_equal(out, "abc");
+    assert_true(rk_wheel_same_project("IREE_base.compiler", "iree-base-compiler"));
+    assert_false(rk_wheel_same_project("iree-base", "iree-base-compiler"));
+    assert_true(rk_wheel_valid_name("shark-ai"));
+    assert_true(rk_wheel_valid_name("a"));
+    assert_false(rk_wheel_valid_name("-a"));
+    assert_false(rk_wheel_valid_name("a b"));
+    assert_false(rk_wheel_valid_name(""));
+    assert_true(rk_wheel_valid_build("12abc"));
+    assert_false(rk_wheel_valid_build("a1"));
+    assert_false(rk_wheel_valid_tag("a-b"));
+}
+
+static void test_tagsets(void **state)
+{
+    char set[64] = "linux_x86_64";
+    char **tags;
+    size_t n;
+    struct rk_err e = {0, ""};
+    (void)state;
+    assert_int_equal(rk_tagset_add(set, sizeof(set), "manylinux_2_28_x86_64"), 0);
+    assert_int_equal(rk_tagset_add(set, sizeof(set), "linux_x86_64"), 0);
+    assert_string_equal(set, "linux_x86_64.manylinux_2_28_x86_64");
+    assert_true(rk_tagset_has(set, "manylinux_2_28_x86_64"));
+    assert_false(rk_tagset_has(set, "linux"));
+    assert_int_equal(rk_tagset_remove(set, "linux_x86_64"), 1);
+    assert_string_equal(set, "manylinux_2_28_x86_64");
+    assert_int_equal(rk_tagset_remove(set, "nope"), 0);
+    assert_int_equal(rk_tagset_remove(set, "manylinux_2_28_x86_64"), 1);
+    assert_string_equal(set, "");
+    assert_int_equal(rk_tagset_add(set, 8, "toolongtag"), -1);
+    assert_int_equal(rk_wheel_tags_expand("py2.py3", "none", "any.linux", &tags, &n, &e), 0);
+    assert_int_equal(n, 4);
+    assert_string_equal(tags[0], "py2-none-any");
+    assert_string_equal(tags[3], "py3-none-linux");
+    rk_wheel_tags_free(tags, n);
+}
+
+static const char meta_text[] = "Metadata-Version: 2.1\r\n"
+                                "Name: demo\r\n"
+                                "Version: 1.0rc1\r\n"
+                                "License: line one\r\n"
+                                "        line two\r\n"
+                                "Requires-Dist: numpy\r\n"
+                                "\r\n"
+                                "Body: not a header\r\n";
+
+static void test_meta_parse(void **state)
+{
+    struct rk_meta m;
+    struct rk_err e = {0, ""};
+    char v[64];
+    long i;
+    (void)state;
+    assert_int_equal(rk_meta_parse(&m, meta_text, strlen(meta_text), "METADATA", &e), 0);
+    assert_int_equal(m.n, 5);
+    assert_string_equal(m.eol, "\r\n");
+    i = rk_meta_find(&m, "version", 0);
+    assert_int_equal(i, 2);
+    assert_int_equal(rk_meta_value(&m, (size_t)i, v, sizeof(v)), 0);
+    assert_string_equal(v, "1.0rc1");
+    assert_int_equal(rk_meta_value(&m, (size_t)i, v, 3), -1);
+    assert_int_equal(rk_meta_find(&m, "Body", 0), -1);
+    assert_int_equal(rk_meta_find(&m, "Version", 3), -1);
+    rk_meta_release(&m);
+    assert_int_equal(rk_meta_parse(&m, " cont\n", 6, "METADATA", &e), -1);
+    assert_non_null(strstr(e.msg, "continuation"));
+}
+
+static void test_meta_rewrite(void **state)
+{
+    struct rk_meta m;
+    struct rk_err e = {0, ""};
+    struct rk_buf out, f;
+    struct rk_meta_edit ed[3];
+    (void)state;
+    rk_buf_init(&out, 0);
+    rk_buf_init(&f, 0);
+    assert_int_equal(rk_meta_parse(&m, meta_text, strlen(meta_text), "METADATA", &e), 0);
+    assert_int_equal(rk_meta_format(&m, 2, "Version", "1.0", &f), 0);
+    ed[0].field = 2, ed[0].text = rk_buf_cstr(&f);
+    ed[1].field = 3, ed[1].text = "";
+    ed[2].field = m.n, ed[2].text = "Extra: x\r\n";
+    assert_int_equal(rk_meta_rewrite(&m, ed, 3, &out, &e), 0);
+    assert_string_equal(rk_buf_cstr(&out), "Metadata-Version: 2.1\r\n"
+                                           "Name: demo\r\n"
+                                           "Version: 1.0\r\n"
+                                           "Requires-Dist: numpy\r\n"
+                                           "Extra: x\r\n"
+                                           "\r\n"
+                                           "Body: not a header\r\n");
+    rk_meta_release(&m);
+    /* no final newline, insertion at the end */
+    rk_buf_reset(&out);
+    assert_int_equal(rk_meta_parse(&m, "A: 1", 4, "WHEEL", &e), 0);
+    ed[0].field = 1, ed[0].text = "B: 2\n";
+    assert_int_equal(rk_meta_rewrite(&m, ed, 1, &out, &e), 0);
+    assert_string_equal(rk_buf_cstr(&out), "A: 1\nB: 2\n");
+    ed[1].field = 0;
+    assert_int_equal(rk_meta_rewrite(&m, ed, 2, &out, &e), -1);
+    rk_meta_release(&m);
+    rk_buf_release(&out);
+    rk_buf_release(&f);
+}
+
+static void req_case(const char *in, const char *pin, int finalize, const char *want)
+{
+    struct rk_req r;
+    struct rk_err e = {0, ""};
+    struct rk_buf out;
+    int changed = 0;
+    rk_buf_init(&out, 0);
+    assert_int_equal(rk_req_parse(in, &r, &e), 0);
+    if (pin)
+        assert_int_equal(rk_req_set_spec(in, &r, pin, &out), 0);
+    else
+        assert_int_equal(rk_req_finalize(in, &r, &out, &changed, &e), 0);
+    assert_string_equal(rk_buf_cstr(&out), want);
+    if (!pin)
+        assert_int_equal(changed, finalize);
+    rk_buf_release(&out);
+}
+
+static void test_requires(void **state)
+{
+    struct rk_req r;
+    struct rk_err e = {0, ""};
+    (void)state;
+    req_case("iree-base-compiler==3.2.*", "==3.2.0", 0, "iree-base-compiler==3.2.0");
+    req_case("numpy", "==2.0", 0, "numpy==2.0");
+    req_case("numpy ; extra == 'x'", "==2.0", 0, "numpy==2.0 ; extra == 'x'");
+    req_case("foo[a,b] (>=1) ; python_version<'4'", "==2", 0,
+             "foo[a,b] (==2) ; python_version<'4'");
+    req_case("sharktank==3.2.0rc20250101", NULL, 1, "sharktank==3.2.0");
+    req_case("x>=1.0,==2.0.dev3+abc ;os_name=='nt'", NULL, 1, "x>=1.0,==2.0 ;os_name=='nt'");
+    req_case("x==2.0.*", NULL, 0, "x==2.0.*");
+    req_case("x===1.0rc1", NULL, 0, "x===1.0rc1");
+    req_case("x (==1.0rc1)", NULL, 1, "x (==1.0)");
+    req_case("x==1.0", NULL, 0, "x==1.0");
+    assert_int_equal(rk_req_parse("pkg @ https://x/y.whl", &r, &e), 0);
+    assert_true(r.url);
+    assert_int_equal(rk_req_parse("[x]", &r, &e), -1);
+    rk_err_clear(&e);
+    assert_int_equal(rk_req_parse("x (==1", &r, &e), -1);
+    rk_err_clear(&e);
+    assert_int_equal(rk_req_parse("x[a", &r, &e), -1);
+    rk_err_clear(&e);
+    assert_int_equal(rk_req_parse("x y", &r, &e), -1);
+}
+
+static const char record_text[] = "a/b.py,sha256=AAAA,10\n"
+                                  "\"a/with,comma.py\",sha256=BBBB,3\r\n"
+                                  "\n"
+                                  "\"q\"\"uote\",,\n"
+                                  "x.dist-info/RECORD,,";
+
+static void test_record(void **state)
+{
+    struct rk_record r;
+    struct rk_err e = {0, ""};
+    size_t *idx;
+    struct rk_buf out;
+    (void)state;
+    assert_int_equal(rk_record_parse(&r, record_text, strlen(record_text), "RECORD", &e), 0);
+    assert_int_equal(r.n, 4);
+    assert_string_equal(r.lines[1].path, "a/with,comma.py");
+    assert_string_equal(r.lines[1].hash, "sha256=BBBB");
+    assert_string_equal(r.lines[2].path, "q\"uote");
+    assert_int_equal(r.lines[3].raw_len, strlen("x.dist-info/RECORD,,"));
+    assert_int_equal(rk_record_index(&r, &idx, "RECORD", &e), 0);
+    assert_int_equal(rk_record_lookup(&r, idx, "a/with,comma.py"), 1);
+    assert_int_equal(rk_record_lookup(&r, idx, "x.dist-info/RECORD"), 3);
+    assert_int_equal(rk_record_lookup(&r, idx, "nope"), -1);
+    free(idx);
+    rk_record_release(&r);
+    rk_buf_init(&out, 0);
+    assert_int_equal(rk_record_format(&out, "a,\"b", "sha256=X", "1"), 0);
+    assert_string_equal(rk_buf_cstr(&out), "\"a,\"\"b\",sha256=X,1\n");
+    rk_buf_release(&out);
+}
+
+static void expect_bad_record(const char *text, const char *why)
+{
+    struct rk_record r;
+    struct rk_err e = {0, ""};
+    size_t *idx = NULL;
+    int rc = rk_record_parse(&r, text, strlen(text), "RECORD", &e);
+    if (rc == 0) {
+        rc = rk_record_index(&r, &idx, "RECORD", &e);
+        rk_record_release(&r);
+    }
+    assert_int_equal(rc, -1);
+    assert_int_equal(e.code, RK_INPUT);
+    assert_non_null(strstr(e.msg, why));
+}
+
+static void test_record_bad(void **state)
+{
+    (void)state;
+    expect_bad_record("a,b,c,d\n", "more than three fields");
+    expect_bad_record("a,b\n", "expected path,hash,size");
+    expect_bad_record("\"a,b,c\n", "malformed");
+    expect_bad_record("\"a\"x,b,c\n", "malformed");
+    expect_bad_record(",h,1\n", "empty path");
+    expect_bad_record("a,h,1\na,h,1\n", "lists 'a' twice");
+}
+
+static void test_hash(void **state)
+{
+    char h[64];
+    unsigned char d[64];
+    const char *algo;
+    size_t n;
+    struct rk_err e = {0, ""};
+    (void)state;
+    assert_int_equal(rk_record_hash("", 0, h, sizeof(h), &e), 0);
+    assert_string_equal(h, "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+    assert_int_equal(rk_record_hash_parse(h, &algo, d, &n, &e), 0);
+    assert_string_equal(algo, "sha256");
+    assert_int_equal(n, 32);
+    assert_int_equal(d[0], 0xe3);
+    assert_int_equal(rk_record_hash_parse("md5=AAAA", &algo, d, &n, &e), -1);
+    rk_err_clear(&e);
+    assert_int_equal(rk_record_hash_parse("sha256=AAAA", &algo, d, &n, &e), -1);
+    rk_err_clear(&e);
+    assert_int_equal(rk_record_hash_parse("sha256", &algo, d, &n, &e), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_name_parse), cmocka_unit_test(test_name_bad),
+        cmocka_unit_test(test_names),      cmocka_unit_test(test_tagsets),
+        cmocka_unit_test(test_meta_parse), cmocka_unit_test(test_meta_rewrite),
+        cmocka_unit_test(test_requires),   cmocka_unit_test(test_record),
+        cmocka_unit_test(test_record_bad), cmocka_unit_test(test_hash),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
