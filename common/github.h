@@ -19,10 +19,15 @@
  * the retries -> RK_TRANSIENT; invalid JSON in a response -> RK_REMOTE; the rest as http.h.
  * A failing call still sets *status when status is not NULL.
  *
- * ETag cache (optional): rk_github_etag_load(path) before, rk_github_etag_save at the end
- * (atomic, mode 0600). GET requests send If-None-Match for a cached URL; a 304 answers from
- * the cache (and costs no primary rate limit). Missing file = empty cache; a corrupt one is
- * ignored with a warning.
+ * ETag cache (optional): rk_github_etag_load(dir) before, rk_github_etag_save at the end.
+ * The cache is a directory (mode 0700) with one file per URL (mode 0600, named by the
+ * sha256 of the URL): the ETag, the Link header and the gzip'd body. GET requests send
+ * If-None-Match for a cached URL (only the head of its file is read); a 304 answers from the
+ * cache (the body is read then, bounded by the client's body cap) and costs no primary rate
+ * limit. 200s are kept in memory and written at save (each file atomically); nothing is
+ * written without a save (--dry-run). A missing directory is an empty cache; a damaged or
+ * foreign entry is a cache miss; a path that is not a directory is ignored with a warning.
+ * Entries unused for 30 days are removed at save.
  */
 #ifndef RELKIT_GITHUB_H
 #define RELKIT_GITHUB_H
@@ -42,8 +47,9 @@ struct rk_github {
     char *api_url;              /* owned, without trailing slash */
     char api_origin[RK_HTTP_ORIGIN_MAX];
     char *token;        /* owned, wiped on release; NULL when unauthenticated */
-    json_object *etags; /* owned cache {url: {"etag":..., "body":...}} or NULL */
-    char *etag_path;    /* owned */
+    json_object *etags; /* owned in-memory state of the ETag cache (github_etag.c), or NULL
+                           when there is no cache */
+    char *etag_path;    /* owned: the cache directory */
     int etag_dirty;
     /* rate-limit numbers from the last response that carried them; -1 when never seen */
     long rate_limit, rate_remaining, rate_used;
@@ -105,8 +111,8 @@ int rk_github_download_asset(struct rk_github *g, const char *owner, const char 
                              int64_t asset_id, int out_fd, char *sha256_hex, uint64_t *size,
                              struct rk_err *e);
 
-/* ETag cache */
-int rk_github_etag_load(struct rk_github *g, const char *path, struct rk_err *e);
+/* ETag cache: dir is created at save (see above) */
+int rk_github_etag_load(struct rk_github *g, const char *dir, struct rk_err *e);
 int rk_github_etag_save(struct rk_github *g, struct rk_err *e); /* no-op when unchanged */
 
 /* Build the one-line API error (exposed for tests): method, path as shown, status, the

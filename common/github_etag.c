@@ -1,111 +1,520 @@
-/* github_etag.c - the ETag cache of github.h: {"version":1,"entries":{url:{etag,body,link}}} */
+/*
+ * github_etag.c - the ETag cache of github.h: a directory, one file per URL.
+ *
+ * An entry is DIR/<sha256 hex of the URL>:
+ *     "relkit-etag 1\n" URL "\n" ETAG "\n" LINK "\n" "gzip " LEN " " CRC32 "\n" GZIP
+ * LEN and CRC32 (8 hex digits) are those of the GZIP bytes (the body, gzip'd). An entry that
+ * does not check out (torn, truncated, another URL, over the body cap) is a cache miss. It is
+ * checked when its ETag is first wanted, so that If-None-Match is only sent for entries that
+ * can answer a 304; the body is decoded only for a 304 (the file is read again then).
+ * Entries are written at rk_github_etag_save: a temporary name, then rename, not fsync'd (a
+ * torn entry fails its checks). Until then they are kept in memory, within ETAG_MAX_PENDING
+ * entries and ETAG_MAX_PENDING_BYTES (past those, answers are not cached). Entries used by
+ * the run get their mtime refreshed; entries unused for ETAG_MAX_AGE are removed, and so are
+ * temporary files a killed save left behind.
+ *
+ * The in-memory state lives in g->etags (owned json_object; github.c only tests it for NULL
+ * and releases it): {"pending": {url: {etag, link, body}}, "head": {url: {etag, link}|null},
+ * "used": {url: null}, "loaded": {etag, link, body}}. Strings returned by rk_gh_etag_get are
+ * borrowed from it; a body until the next rk_gh_etag_get.
+ */
 #include "github_priv.h"
 #include "buf.h"
+#include "digest.h"
 #include "fs.h"
 #include "jsonio.h"
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
-#define ETAG_MAX_ENTRIES 20000
+#define ETAG_MAGIC "relkit-etag 1\n"
+#define ETAG_HEAD_MAX 16384                         /* URL, ETag, Link lines */
+#define ETAG_MAX_AGE ((time_t)30 * 24 * 3600)       /* unused entries are removed after this */
+#define ETAG_MAX_PENDING 20000                      /* new entries kept for one save */
+#define ETAG_MAX_PENDING_BYTES ((int64_t)512 << 20) /* and their bodies, in memory until then */
+#define ETAG_TMP_MAX_AGE ((time_t)24 * 3600)        /* temporary files left by a killed save */
+#define ETAG_GZIP_LEVEL 1                           /* the fastest: JSON pages still shrink ~15x */
+#define ETAG_THREADS 4                              /* compressing entries at save */
 
-static json_object *new_cache(void)
+static size_t body_cap(const struct rk_github *g)
 {
-    json_object *doc = json_object_new_object();
-    rk_json_set_int(doc, "version", 1);
-    rk_json_set(doc, "entries", json_object_new_object());
-    return doc;
+    return g->http.opts.max_body ? g->http.opts.max_body : RK_HTTP_DEFAULT_MAX_BODY;
 }
 
-/* the parsed cache file, or NULL (missing file: a new cache; unusable file: warned) */
-static json_object *read_cache(const char *path, struct rk_err *e)
+/* DIR/<sha256(url)> (owned) or NULL */
+static char *entry_path(const struct rk_github *g, const char *url)
 {
-    struct rk_buf b;
-    struct rk_err pe;
-    json_object *doc = NULL;
-    if (access(path, F_OK) < 0 && errno == ENOENT)
-        return new_cache();
-    rk_buf_init(&b, RK_JSON_MAX);
-    rk_err_clear(&pe);
-    if (rk_read_file(path, &b, &pe) == 0)
-        rk_json_parse(b.data, b.len, path, &doc, &pe);
-    rk_buf_release(&b);
-    if (pe.code == RK_SYSTEM) {
-        rk_err_set(e, RK_SYSTEM, "%s", pe.msg);
+    unsigned char d[RK_SHA256_LEN];
+    char hex[RK_SHA256_HEX_LEN];
+    struct rk_err ignored;
+    rk_err_clear(&ignored);
+    if (rk_sha256_buf(url, strlen(url), d, &ignored) < 0)
         return NULL;
+    rk_hex(d, sizeof(d), hex);
+    return rk_path_join(g->etag_path, hex);
+}
+
+static json_object *section(struct rk_github *g, const char *name)
+{
+    json_object *o = rk_json_obj(g->etags, name);
+    if (!o) {
+        o = json_object_new_object();
+        rk_json_set(g->etags, name, o);
     }
-    if (!doc || rk_json_int(doc, "version", 0) != 1 || !rk_json_obj(doc, "entries")) {
-        rk_log_warn("ignoring the ETag cache '%s': %s", path,
-                    pe.code ? pe.msg : "not a relkit ETag cache");
-        json_object_put(doc);
-        return new_cache();
-    }
-    return doc;
+    return o;
 }
 
 int rk_github_etag_load(struct rk_github *g, const char *path, struct rk_err *e)
 {
-    json_object *doc;
+    struct stat st;
     char *copy = strdup(path);
     if (!copy)
         return rk_err_set(e, RK_SYSTEM, "out of memory");
-    doc = read_cache(path, e);
-    if (!doc) {
-        free(copy);
-        return -1;
-    }
     json_object_put(g->etags);
     free(g->etag_path);
-    g->etags = doc;
+    g->etags = NULL;
     g->etag_path = copy;
     g->etag_dirty = 0;
+    if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        rk_log_warn("ignoring the ETag cache '%s': not a directory", path);
+        return 0;
+    }
+    if (!(g->etags = json_object_new_object()))
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
     return 0;
 }
 
-int rk_github_etag_save(struct rk_github *g, struct rk_err *e)
+/* ---- reading an entry ---- */
+
+struct entry {
+    char *text; /* owned: the whole file, NUL-terminated */
+    size_t len;
+    const char *url, *etag, *link; /* into text, NUL-terminated */
+    size_t stored_len;
+    unsigned long crc;
+    size_t body_off;
+};
+
+/* cut the next line of text at *at; NULL when there is none */
+static const char *line(char *text, size_t len, size_t *at)
 {
-    const char *text;
-    if (!g->etags || !g->etag_path || !g->etag_dirty)
-        return 0;
-    text = json_object_to_json_string_ext(g->etags,
-                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (rk_write_file_atomic(g->etag_path, text, strlen(text), 0600, e) < 0)
+    char *start = text + *at, *nl = memchr(start, '\n', len - *at);
+    if (!nl)
+        return NULL;
+    *nl = '\0';
+    *at = (size_t)(nl - text) + 1;
+    return start;
+}
+
+/* the head of an entry (magic, URL, ETag, Link, stored size); 0 when well formed */
+static int parse_head(struct entry *en, const char *url)
+{
+    size_t at = sizeof(ETAG_MAGIC) - 1;
+    const char *sizes;
+    char *end;
+    if (en->len < at || memcmp(en->text, ETAG_MAGIC, at) != 0)
         return -1;
-    g->etag_dirty = 0;
-    return 0;
+    en->url = line(en->text, en->len, &at);
+    en->etag = line(en->text, en->len, &at);
+    en->link = line(en->text, en->len, &at);
+    sizes = line(en->text, en->len, &at);
+    if (!sizes || strcmp(en->url, url) != 0 || !*en->etag)
+        return -1;
+    en->body_off = at;
+    if (strncmp(sizes, "gzip ", 5) != 0)
+        return -1;
+    errno = 0;
+    en->stored_len = (size_t)strtoull(sizes + 5, &end, 10);
+    if (errno || *end != ' ')
+        return -1;
+    en->crc = strtoul(end + 1, &end, 16);
+    return *end ? -1 : 0;
+}
+
+/* read at most max bytes of path into en->text */
+static int read_prefix(const char *path, size_t max, struct entry *en)
+{
+    struct rk_buf b;
+    struct rk_err ignored;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+    char chunk[16384];
+    if (fd < 0)
+        return -1;
+    rk_buf_init(&b, max + 1);
+    rk_err_clear(&ignored);
+    while (rc == 0 && b.len < max) {
+        size_t want = max - b.len < sizeof(chunk) ? max - b.len : sizeof(chunk);
+        ssize_t r = read(fd, chunk, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        rc = rk_buf_append(&b, chunk, (size_t)r);
+    }
+    close(fd);
+    if (rc < 0 || b.len == 0) {
+        rk_buf_release(&b);
+        return -1;
+    }
+    en->text = rk_buf_detach(&b, &en->len);
+    return en->text ? 0 : -1;
+}
+
+/* url's entry file, checked (head, size, CRC) */
+static int read_entry(struct rk_github *g, const char *url, struct entry *en)
+{
+    char *path = entry_path(g, url);
+    size_t max = ETAG_HEAD_MAX + body_cap(g);
+    int rc;
+    memset(en, 0, sizeof(*en));
+    if (!path)
+        return -1;
+    rc = read_prefix(path, max, en);
+    free(path);
+    if (rc == 0)
+        rc = parse_head(en, url);
+    if (rc == 0 &&
+        (en->len - en->body_off != en->stored_len ||
+         crc32(0L, (const Bytef *)en->text + en->body_off, (uInt)en->stored_len) != en->crc))
+        rc = -1;
+    if (rc < 0) {
+        free(en->text);
+        memset(en, 0, sizeof(*en));
+    }
+    return rc;
+}
+
+/* inflate a gzip member of n bytes into out (bounded by out's cap) */
+static int gunzip(const unsigned char *p, size_t n, struct rk_buf *out)
+{
+    z_stream z;
+    unsigned char chunk[65536];
+    int zr = Z_OK;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        return -1;
+    z.next_in = (Bytef *)p;
+    z.avail_in = (uInt)n;
+    while (zr == Z_OK) {
+        z.next_out = chunk;
+        z.avail_out = sizeof(chunk);
+        zr = inflate(&z, Z_NO_FLUSH);
+        if ((zr == Z_OK || zr == Z_STREAM_END) &&
+            rk_buf_append(out, chunk, sizeof(chunk) - z.avail_out) < 0)
+            zr = Z_MEM_ERROR;
+    }
+    inflateEnd(&z);
+    return zr == Z_STREAM_END && z.avail_in == 0 ? 0 : -1;
+}
+
+/* the body of a checked entry, as a new json string (owned) or NULL */
+static json_object *entry_body(struct rk_github *g, const struct entry *en)
+{
+    const char *p = en->text + en->body_off;
+    struct rk_buf b;
+    json_object *s = NULL;
+    rk_buf_init(&b, body_cap(g));
+    if (gunzip((const unsigned char *)p, en->stored_len, &b) == 0)
+        s = json_object_new_string_len(b.data ? b.data : "", (int)b.len);
+    rk_buf_release(&b);
+    return s;
+}
+
+static void note_bad(struct rk_github *g, const char *url)
+{
+    rk_log_debug("ETag cache: no usable entry for '%s'", rk_gh_shown(g, url));
+}
+
+/* {etag, link} of url from its entry's head, remembered in "head"; NULL when absent */
+static json_object *head_of(struct rk_github *g, const char *url)
+{
+    json_object *heads = section(g, "head"), *h;
+    struct entry en;
+    if (json_object_object_get_ex(heads, url, &h))
+        return h;
+    h = NULL;
+    /* the whole entry is checked now: a 304 for a damaged one could not be answered */
+    if (read_entry(g, url, &en) == 0) {
+        h = json_object_new_object();
+        rk_json_set_str(h, "etag", en.etag);
+        if (*en.link)
+            rk_json_set_str(h, "link", en.link);
+        free(en.text);
+    }
+    json_object_object_add(heads, url, h);
+    return h;
+}
+
+/* the whole entry of url into "loaded" (replacing the previous one); NULL when unusable */
+static json_object *load_body(struct rk_github *g, const char *url, const char *etag)
+{
+    struct entry en;
+    json_object *body, *l;
+    json_object_object_del(g->etags, "loaded");
+    if (read_entry(g, url, &en) < 0) {
+        note_bad(g, url);
+        return NULL;
+    }
+    body = strcmp(en.etag, etag) == 0 ? entry_body(g, &en) : NULL;
+    if (!body) {
+        free(en.text);
+        note_bad(g, url);
+        return NULL;
+    }
+    l = json_object_new_object();
+    rk_json_set_str(l, "etag", en.etag);
+    if (*en.link)
+        rk_json_set_str(l, "link", en.link);
+    json_object_object_add(l, "body", body);
+    free(en.text);
+    rk_json_set(g->etags, "loaded", l);
+    json_object_object_add(section(g, "used"), url, NULL);
+    return l;
 }
 
 const char *rk_gh_etag_get(struct rk_github *g, const char *url, const char **body,
                            const char **link)
 {
-    json_object *entry = g->etags ? rk_json_obj(rk_json_obj(g->etags, "entries"), url) : NULL;
-    const char *etag = entry ? rk_json_str(entry, "etag") : NULL;
-    if (!etag || !rk_json_str(entry, "body"))
+    json_object *ent = NULL, *pending = g->etags ? rk_json_obj(g->etags, "pending") : NULL;
+    const char *etag;
+    if (!g->etags || !g->etag_path || strpbrk(url, "\r\n"))
         return NULL;
-    if (body)
-        *body = rk_json_str(entry, "body");
+    if (!pending || !json_object_object_get_ex(pending, url, &ent)) {
+        ent = head_of(g, url);
+        if (ent && (body || link))
+            ent = load_body(g, url, rk_json_str(ent, "etag"));
+    }
+    if (!ent || !(etag = rk_json_str(ent, "etag")))
+        return NULL;
+    if (body && !(*body = rk_json_str(ent, "body")))
+        return NULL;
     if (link)
-        *link = rk_json_str(entry, "link");
+        *link = rk_json_str(ent, "link");
     return etag;
 }
 
 void rk_gh_etag_put(struct rk_github *g, const char *url, const char *etag, const char *body,
                     const char *link)
 {
-    json_object *entries = g->etags ? rk_json_obj(g->etags, "entries") : NULL, *entry;
-    if (!entries || strpbrk(etag, "\r\n"))
+    json_object *pending, *entry;
+    size_t n = strlen(body);
+    if (!g->etags || !g->etag_path || strpbrk(etag, "\r\n") || !*etag || strpbrk(url, "\r\n") ||
+        (link && strpbrk(link, "\r\n")) || n > body_cap(g) || n > INT32_MAX ||
+        strlen(url) + strlen(etag) + (link ? strlen(link) : 0) + 64 > ETAG_HEAD_MAX)
         return;
-    if (!rk_json_obj(entries, url) && json_object_object_length(entries) >= ETAG_MAX_ENTRIES)
+    pending = section(g, "pending");
+    if (!rk_json_obj(pending, url) &&
+        (json_object_object_length(pending) >= ETAG_MAX_PENDING ||
+         rk_json_int(g->etags, "pending_bytes", 0) + (int64_t)n > ETAG_MAX_PENDING_BYTES))
         return;
+    rk_json_set_int(g->etags, "pending_bytes",
+                    rk_json_int(g->etags, "pending_bytes", 0) + (int64_t)n);
     entry = json_object_new_object();
     rk_json_set_str(entry, "etag", etag);
-    rk_json_set_str(entry, "body", body);
+    json_object_object_add(entry, "body", json_object_new_string_len(body, (int)n));
     if (link)
         rk_json_set_str(entry, "link", link);
-    rk_json_set(entries, url, entry);
+    rk_json_set(pending, url, entry);
+    json_object_object_del(section(g, "head"), url);
     g->etag_dirty = 1;
+}
+
+/* ---- saving ---- */
+
+struct job {
+    const char *url, *etag, *link, *body; /* borrowed from "pending" */
+    size_t body_len;
+    struct rk_buf out; /* the entry file */
+    int failed;
+};
+
+/* gzip of p[0, n) appended to out */
+static int gzip_into(const char *p, size_t n, struct rk_buf *out)
+{
+    z_stream z;
+    unsigned char chunk[65536];
+    int zr = Z_OK;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, ETAG_GZIP_LEVEL, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK)
+        return -1;
+    z.next_in = (Bytef *)p;
+    z.avail_in = (uInt)n;
+    while (zr == Z_OK) {
+        z.next_out = chunk;
+        z.avail_out = sizeof(chunk);
+        zr = deflate(&z, Z_FINISH);
+        if ((zr == Z_OK || zr == Z_STREAM_END) &&
+            rk_buf_append(out, chunk, sizeof(chunk) - z.avail_out) < 0)
+            zr = Z_MEM_ERROR;
+    }
+    deflateEnd(&z);
+    return zr == Z_STREAM_END ? 0 : -1;
+}
+
+static void build_entry(struct job *j)
+{
+    struct rk_buf gz;
+    rk_buf_init(&gz, 0);
+    j->failed = gzip_into(j->body, j->body_len, &gz) < 0 ||
+                rk_buf_printf(&j->out, "%s%s\n%s\n%s\ngzip %zu %08lx\n", ETAG_MAGIC, j->url,
+                              j->etag, j->link ? j->link : "", gz.len,
+                              crc32(0L, (const Bytef *)rk_buf_cstr(&gz), (uInt)gz.len)) < 0 ||
+                rk_buf_append(&j->out, rk_buf_cstr(&gz), gz.len) < 0;
+    rk_buf_release(&gz);
+}
+
+struct pool {
+    struct job *jobs;
+    size_t n, next;
+    pthread_mutex_t mu;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&p->mu);
+        i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n)
+            return NULL;
+        build_entry(&p->jobs[i]);
+    }
+}
+
+/* build every entry file, on up to ETAG_THREADS threads */
+static void build_all(struct job *jobs, size_t n)
+{
+    struct pool p = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    pthread_t t[ETAG_THREADS];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cpus > 1 ? (size_t)cpus : 1, started = 0;
+    if (nt > ETAG_THREADS)
+        nt = ETAG_THREADS;
+    if (nt > n)
+        nt = n;
+    for (size_t i = 1; i < nt; i++)
+        if (pthread_create(&t[started], NULL, worker, &p) == 0)
+            started++;
+    worker(&p);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    pthread_mutex_destroy(&p.mu);
+}
+
+static int write_entry(struct rk_github *g, struct job *j, struct rk_err *e)
+{
+    char *path = entry_path(g, j->url);
+    struct rk_atomic a;
+    int rc = -1;
+    if (!path || j->failed)
+        rk_err_set(e, RK_SYSTEM, "unable to write the ETag cache '%s': out of memory",
+                   g->etag_path);
+    else if (rk_atomic_open(&a, path, 0600, e) == 0) {
+        if (rk_write_all(a.fd, j->out.data, j->out.len, path, e) == 0 &&
+            rename(a.tmp_path, a.final_path) == 0)
+            rc = 0;
+        else if (!e || e->code == RK_OK)
+            rk_err_errno(e, RK_SYSTEM, "unable to rename into '%s'", path);
+        if (rc == 0) {
+            free(a.tmp_path);
+            a.tmp_path = NULL;
+        }
+        rk_atomic_abort(&a);
+    }
+    free(path);
+    return rc;
+}
+
+static int write_pending(struct rk_github *g, json_object *pending, struct rk_err *e)
+{
+    size_t n = (size_t)json_object_object_length(pending), i = 0;
+    struct job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+    int rc = 0;
+    if (!jobs)
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
+    json_object_object_foreach(pending, url, ent)
+    {
+        struct job *j = &jobs[i++];
+        j->url = url, j->etag = rk_json_str(ent, "etag"), j->link = rk_json_str(ent, "link");
+        j->body = rk_json_str(ent, "body");
+        if (!j->body)
+            j->body = "";
+        j->body_len = strlen(j->body);
+        rk_buf_init(&j->out, 0);
+    }
+    build_all(jobs, n);
+    for (i = 0; i < n; i++) {
+        if (rc == 0 && write_entry(g, &jobs[i], e) < 0)
+            rc = -1;
+        rk_buf_release(&jobs[i].out);
+    }
+    free(jobs);
+    return rc;
+}
+
+/* entries used from disk: mtime now; entries nobody used for ETAG_MAX_AGE: removed */
+static void touch_and_prune(struct rk_github *g)
+{
+    json_object *used = rk_json_obj(g->etags, "used");
+    time_t now = time(NULL);
+    struct dirent *de;
+    DIR *d;
+    if (used) {
+        json_object_object_foreach(used, url, unused)
+        {
+            char *path = entry_path(g, url);
+            (void)unused;
+            if (path)
+                utimensat(AT_FDCWD, path, NULL, 0);
+            free(path);
+        }
+    }
+    if (!(d = opendir(g->etag_path)))
+        return;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        int entry = strlen(de->d_name) == RK_SHA256_HEX_LEN - 1 &&
+                    strspn(de->d_name, "0123456789abcdef") == RK_SHA256_HEX_LEN - 1,
+            tmp = de->d_name[0] == '.' && strstr(de->d_name, ".tmp-") != NULL;
+        if ((!entry && !tmp) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        if (now - st.st_mtime > (entry ? ETAG_MAX_AGE : ETAG_TMP_MAX_AGE))
+            unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
+}
+
+int rk_github_etag_save(struct rk_github *g, struct rk_err *e)
+{
+    json_object *pending;
+    if (!g->etags || !g->etag_path)
+        return 0;
+    pending = rk_json_obj(g->etags, "pending");
+    if (!g->etag_dirty && !rk_json_obj(g->etags, "used"))
+        return 0;
+    if (rk_mkdir_p(g->etag_path, 0700, e) < 0)
+        return -1;
+    if (pending && write_pending(g, pending, e) < 0)
+        return -1;
+    touch_and_prune(g);
+    json_object_object_del(g->etags, "pending");
+    json_object_object_del(g->etags, "pending_bytes");
+    json_object_object_del(g->etags, "used");
+    g->etag_dirty = 0;
+    return 0;
 }

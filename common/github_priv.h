@@ -23,7 +23,8 @@ void rk_gh_bearer(struct rk_github *g, struct rk_http_req *req, const char *boun
 /* the part of url shown in messages: the path below the API URL, else the URL */
 const char *rk_gh_shown(const struct rk_github *g, const char *url);
 
-/* github_etag.c: the cache (borrowed strings; NULL when absent) */
+/* github_etag.c: the cache (borrowed strings; NULL when absent). Without body and link only
+ * the head of the entry is read; *body is valid until the next rk_gh_etag_get. */
 const char *rk_gh_etag_get(struct rk_github *g, const char *url, const char **body,
                            const char **link);
 void rk_gh_etag_put(struct rk_github *g, const char *url, const char *etag, const char *body,

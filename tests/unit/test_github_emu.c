@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
@@ -205,18 +206,47 @@ static void parallel_pages_get_everything_in_order(void **state)
     json_object_put(par);
 }
 
+/* the ETag cache entry file of an API path */
+static void etag_entry(const char *dir, const char *path, char *out, size_t n)
+{
+    char *url = rk_github_url(&gh, path), hex[RK_SHA256_HEX_LEN];
+    unsigned char d[RK_SHA256_LEN];
+    struct rk_err e;
+    rk_err_clear(&e);
+    assert_int_equal(rk_sha256_buf(url, strlen(url), d, &e), 0);
+    rk_hex(d, sizeof(d), hex);
+    snprintf(out, n, "%s/%s", dir, hex);
+    free(url);
+}
+
+/* a later run: the in-memory state dropped, the directory loaded again */
+static void etag_reload(const char *dir)
+{
+    struct rk_err e;
+    rk_err_clear(&e);
+    json_object_put(gh.etags);
+    gh.etags = NULL;
+    assert_int_equal(rk_github_etag_load(&gh, dir, &e), 0);
+}
+
+static void etag_done(void)
+{
+    json_object_put(gh.etags);
+    gh.etags = NULL;
+    gh.not_modified = 0;
+}
+
 static void etag_cache_answers_304(void **state)
 {
     struct rk_err e;
     json_object *a = NULL, *b = NULL, *c = NULL;
-    char path[256];
+    char dir[256], entry[512];
     long used;
     struct stat st;
     struct logq q;
     rk_err_clear(&e);
-    snprintf(path, sizeof(path), "%s/etags.json", tmpdir);
-    unlink(path);
-    assert_int_equal(rk_github_etag_load(&gh, path, &e), 0);
+    snprintf(dir, sizeof(dir), "%s/etags-304", tmpdir);
+    assert_int_equal(rk_github_etag_load(&gh, dir, &e), 0);
     json_object_put(control("POST", "/_emulator/log/clear", "{}"));
     assert_int_equal(rk_github_get(&gh, REPO "/releases", &a, &e), 0);
     used = gh.rate_used;
@@ -225,23 +255,157 @@ static void etag_cache_answers_304(void **state)
     assert_int_equal(gh.rate_used, used); /* a 304 costs no rate limit */
     assert_true(json_object_equal(a, b));
     assert_int_equal(rk_github_etag_save(&gh, &e), 0);
-    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    etag_entry(dir, REPO "/releases", entry, sizeof(entry));
+    assert_int_equal(stat(entry, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    /* a later run starts from the file */
-    json_object_put(gh.etags);
-    gh.etags = NULL;
-    assert_int_equal(rk_github_etag_load(&gh, path, &e), 0);
+    /* a later run starts from the directory */
+    etag_reload(dir);
     assert_int_equal(rk_github_get(&gh, REPO "/releases", &c, &e), 0);
     assert_true(json_object_equal(a, c));
     assert_int_equal(gh.not_modified, 2);
+    assert_int_equal(gh.rate_used, used);
     q = logged("api", "/releases", 3);
     assert_int_equal(q.status_304, 2);
     json_object_put(a);
     json_object_put(b);
     json_object_put(c);
-    json_object_put(gh.etags);
-    gh.etags = NULL;
-    gh.not_modified = 0;
+    etag_done();
+}
+
+static void etag_cache_keeps_links_across_runs(void **state)
+{
+    struct rk_err e;
+    json_object *a = NULL, *b = NULL;
+    char dir[256];
+    long used;
+    rk_err_clear(&e);
+    snprintf(dir, sizeof(dir), "%s/etags-pages", tmpdir);
+    assert_int_equal(rk_github_etag_load(&gh, dir, &e), 0);
+    assert_int_equal(rk_github_paginate(&gh, REPO "/releases?per_page=1", NULL, 0, &a, &e), 0);
+    assert_true(json_object_array_length(a) > 1);
+    assert_int_equal(rk_github_etag_save(&gh, &e), 0);
+    etag_reload(dir);
+    json_object_put(control("POST", "/_emulator/log/clear", "{}"));
+    used = gh.rate_used;
+    /* every page a 304, the next page found through the cached Link header */
+    assert_int_equal(rk_github_paginate(&gh, REPO "/releases?per_page=1", NULL, 0, &b, &e), 0);
+    assert_true(json_object_equal(a, b));
+    assert_int_equal(gh.not_modified, json_object_array_length(a));
+    assert_int_equal(gh.rate_used, used);
+    assert_int_equal(logged("api", "/releases", (int)json_object_array_length(a)).status_304,
+                     (int)json_object_array_length(a));
+    json_object_put(a);
+    json_object_put(b);
+    etag_done();
+}
+
+static void etag_cache_ignores_damaged_entries(void **state)
+{
+    struct rk_err e;
+    json_object *a = NULL, *b = NULL;
+    char dir[256], entry[512], cmd[1200];
+    struct stat st;
+    rk_err_clear(&e);
+    snprintf(dir, sizeof(dir), "%s/etags-damaged", tmpdir);
+    assert_int_equal(rk_github_etag_load(&gh, dir, &e), 0);
+    assert_int_equal(rk_github_get(&gh, REPO, &a, &e), 0);
+    assert_int_equal(rk_github_etag_save(&gh, &e), 0);
+    etag_entry(dir, REPO, entry, sizeof(entry));
+    assert_int_equal(stat(entry, &st), 0);
+    /* torn: the last bytes of the body missing */
+    assert_int_equal(truncate(entry, st.st_size - 3), 0);
+    etag_reload(dir);
+    json_object_put(control("POST", "/_emulator/log/clear", "{}"));
+    assert_int_equal(rk_github_get(&gh, REPO, &b, &e), 0);
+    assert_true(json_object_equal(a, b));
+    assert_int_equal(gh.not_modified, 0);
+    assert_int_equal(logged("api", REPO, 1).status_304, 0);
+    json_object_put(b);
+    /* rewritten at save; then garbage in its place is a miss, not an error */
+    assert_int_equal(rk_github_etag_save(&gh, &e), 0);
+    etag_reload(dir);
+    assert_int_equal(rk_github_get(&gh, REPO, &b, &e), 0);
+    assert_int_equal(gh.not_modified, 1);
+    json_object_put(b);
+    snprintf(cmd, sizeof(cmd), "printf 'relkit-etag 1\\nnot the url\\n' >'%s'", entry);
+    assert_int_equal(system(cmd), 0);
+    etag_reload(dir);
+    assert_int_equal(rk_github_get(&gh, REPO, &b, &e), 0);
+    assert_true(json_object_equal(a, b));
+    assert_int_equal(gh.not_modified, 1);
+    json_object_put(a);
+    json_object_put(b);
+    etag_done();
+}
+
+static void etag_cache_writes_only_at_save(void **state)
+{
+    struct rk_err e;
+    json_object *a = NULL;
+    char dir[256], file[256];
+    struct stat st;
+    int fd;
+    rk_err_clear(&e);
+    snprintf(dir, sizeof(dir), "%s/etags-unsaved", tmpdir);
+    assert_int_equal(rk_github_etag_load(&gh, dir, &e), 0);
+    assert_int_equal(rk_github_get(&gh, REPO, &a, &e), 0);
+    json_object_put(a);
+    etag_done(); /* e.g. --dry-run: no save */
+    assert_int_equal(stat(dir, &st), -1);
+    /* a path that is not a directory: no cache (a warning), requests still work */
+    snprintf(file, sizeof(file), "%s/etags-file", tmpdir);
+    fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(rk_github_etag_load(&gh, file, &e), 0);
+    assert_null(gh.etags);
+    assert_int_equal(rk_github_get(&gh, REPO, &a, &e), 0);
+    json_object_put(a);
+    assert_int_equal(rk_github_etag_save(&gh, &e), 0);
+    assert_int_equal(stat(file, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    etag_done();
+}
+
+static void old_file(const char *path, int days)
+{
+    struct timespec t[2];
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "x", 1), 1);
+    t[0].tv_sec = t[1].tv_sec = time(NULL) - (time_t)days * 24 * 3600;
+    t[0].tv_nsec = t[1].tv_nsec = 0;
+    assert_int_equal(futimens(fd, t), 0);
+    close(fd);
+}
+
+static void etag_cache_prunes_old_entries(void **state)
+{
+    struct rk_err e;
+    json_object *a = NULL;
+    char dir[256], stale[512], fresh[512], tmp[512], other[512];
+    rk_err_clear(&e);
+    snprintf(dir, sizeof(dir), "%s/etags-prune", tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(stale, sizeof(stale), "%s/%064d", dir, 1);
+    snprintf(fresh, sizeof(fresh), "%s/%064d", dir, 2);
+    snprintf(tmp, sizeof(tmp), "%s/.%064d.tmp-AbCdEf", dir, 3);
+    snprintf(other, sizeof(other), "%s/README", dir);
+    old_file(stale, 31); /* unused for 31 days: removed */
+    old_file(fresh, 29);
+    old_file(tmp, 2);     /* a killed save's leftover */
+    old_file(other, 400); /* not ours: left alone */
+    assert_int_equal(rk_github_etag_load(&gh, dir, &e), 0);
+    assert_int_equal(rk_github_get(&gh, REPO, &a, &e), 0);
+    json_object_put(a);
+    assert_int_equal(rk_github_etag_save(&gh, &e), 0);
+    assert_int_equal(access(stale, F_OK), -1);
+    assert_int_equal(access(tmp, F_OK), -1);
+    assert_int_equal(access(fresh, F_OK), 0);
+    assert_int_equal(access(other, F_OK), 0);
+    etag_done();
 }
 
 static int temp_file(const char *name, size_t size)
@@ -421,6 +585,10 @@ int main(void)
         cmocka_unit_test_setup(pagination_follows_link, reset_emulator),
         cmocka_unit_test_setup(parallel_pages_get_everything_in_order, reset_emulator),
         cmocka_unit_test_setup(etag_cache_answers_304, reset_emulator),
+        cmocka_unit_test_setup(etag_cache_keeps_links_across_runs, reset_emulator),
+        cmocka_unit_test_setup(etag_cache_ignores_damaged_entries, reset_emulator),
+        cmocka_unit_test_setup(etag_cache_writes_only_at_save, reset_emulator),
+        cmocka_unit_test_setup(etag_cache_prunes_old_entries, reset_emulator),
         cmocka_unit_test_setup(upload_streams_fd_then_download, reset_emulator),
         cmocka_unit_test_setup(download_resumes_after_reset, reset_emulator),
         cmocka_unit_test_setup(download_restarts_after_5xx, reset_emulator),
