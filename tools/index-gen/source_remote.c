@@ -1,0 +1,189 @@
+/* source_remote.c - remote files: GitHub releases and asset lists in the context */
+#include "index_gen.h"
+#include "err.h"
+#include "jsonio.h"
+#include "log.h"
+#include "release.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int ig_asset_add(struct ig_assets *a, const struct ig_asset *src, struct rk_err *e)
+{
+    struct ig_asset *d;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        struct ig_asset *v = realloc(a->v, cap * sizeof(*v));
+        if (!v)
+            return rk_err_set(e, RK_SYSTEM, "out of memory");
+        a->v = v, a->cap = cap;
+    }
+    d = &a->v[a->n];
+    *d = *src;
+    d->name = strdup(src->name), d->url = strdup(src->url);
+    d->stamp = src->stamp ? strdup(src->stamp) : NULL;
+    d->upload_time = src->upload_time ? strdup(src->upload_time) : NULL;
+    d->origin = src->origin ? strdup(src->origin) : NULL;
+    d->repo = src->repo ? strdup(src->repo) : NULL;
+    d->tag = src->tag ? strdup(src->tag) : NULL;
+    a->n++;
+    if (!d->name || !d->url)
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
+    return 0;
+}
+
+void ig_assets_release(struct ig_assets *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        struct ig_asset *x = &a->v[i];
+        free(x->name), free(x->url), free(x->stamp), free(x->upload_time);
+        free(x->origin), free(x->repo), free(x->tag);
+    }
+    free(a->v);
+    memset(a, 0, sizeof(*a));
+}
+
+/* the release passes --include-drafts, --prereleases, --tag-regex, --max-age */
+static int release_wanted(struct ig_run *r, json_object *rel, time_t now)
+{
+    const char *tag = rk_json_str(rel, "tag_name");
+    int pre = rk_json_bool(rel, "prerelease", 0);
+    time_t t;
+    if (!tag || (rk_json_bool(rel, "draft", 0) && !r->o->include_drafts))
+        return 0;
+    if ((pre && r->o->prereleases == IG_PRE_EXCLUDE) || (!pre && r->o->prereleases == IG_PRE_ONLY))
+        return 0;
+    if (r->have_re && regexec(&r->re, tag, 0, NULL, 0) != 0)
+        return 0;
+    if (r->o->max_age > 0 && (rk_release_time(rel, &t) < 0 || now - t > r->o->max_age))
+        return 0;
+    return 1;
+}
+
+static int add_release_assets(struct ig_run *r, const char *repo, json_object *rel,
+                              struct rk_err *e)
+{
+    json_object *assets = rk_json_array(rel, "assets");
+    size_t n = assets ? json_object_array_length(assets) : 0;
+    const char *tag = rk_json_str(rel, "tag_name");
+    char origin[512];
+    snprintf(origin, sizeof(origin), "%s@%s", repo, tag);
+    for (size_t i = 0; i < n; i++) {
+        json_object *a = json_object_array_get_idx(assets, i);
+        struct ig_asset x;
+        memset(&x, 0, sizeof(x));
+        x.name = (char *)rk_json_str(a, "name");
+        x.url = (char *)rk_json_str(a, "browser_download_url");
+        if (!x.name || !x.url || !rk_asset_complete(a))
+            continue;
+        x.size = rk_json_int(a, "size", -1);
+        x.stamp = (char *)rk_json_str(a, "updated_at");
+        x.upload_time = (char *)rk_json_str(a, "created_at");
+        x.origin = origin, x.repo = (char *)repo, x.tag = (char *)tag;
+        x.prerelease = rk_json_bool(rel, "prerelease", 0);
+        if (rk_asset_sha256(a, x.sha256) < 0)
+            rk_log_warn("ignoring the malformed digest of '%s'", x.name);
+        if (ig_asset_add(&r->assets, &x, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e)
+{
+    struct rk_repo rp;
+    json_object *list = NULL;
+    int capped = 0, rc = 0;
+    time_t now = time(NULL);
+    if (rk_repo_parse(repo, &rp, e) < 0 || ig_github(r, e) < 0)
+        return -1;
+    rk_log_group(repo);
+    if (rk_release_list(&r->gh, &rp, r->o->no_past_cap ? 0 : RK_REL_PAST_CAP, &list, &capped, e) <
+        0) {
+        rk_log_endgroup();
+        return rk_err_prefix(e, "unable to list the releases of '%s'", repo);
+    }
+    rk_log_endgroup();
+    ig_phase(r, "listing the releases");
+    r->capped |= capped;
+    if (capped && r->o->no_past_cap) {
+        json_object_put(list);
+        return rk_err_set(e, RK_REMOTE,
+                          "the releases list of '%s' stops at %d releases: older releases "
+                          "would be missing (drop --no-past-cap to find them through the tags)",
+                          repo, RK_RELEASES_CAP);
+    }
+    for (size_t i = 0; rc == 0 && i < json_object_array_length(list); i++) {
+        json_object *rel = json_object_array_get_idx(list, i);
+        if (!release_wanted(r, rel, now)) {
+            r->releases_skipped++;
+            continue;
+        }
+        r->releases++;
+        rc = add_release_assets(r, repo, rel, e);
+    }
+    rk_log_verbose("'%s': %zu releases used, %zu skipped%s", repo, r->releases, r->releases_skipped,
+                   capped ? " (past the list cap)" : "");
+    json_object_put(list);
+    ig_phase(r, "taking the assets of the releases");
+    return rc;
+}
+
+/* one asset of the context: {name, browser_download_url|url, size, sha256|digest, ...} */
+static int context_asset(struct ig_run *r, json_object *a, json_object *rel, struct rk_err *e)
+{
+    struct ig_asset x;
+    const char *sha = rk_json_str(a, "sha256"), *tag = rel ? rk_json_str(rel, "tag") : NULL;
+    char origin[512];
+    memset(&x, 0, sizeof(x));
+    if (!json_object_is_type(a, json_type_object))
+        return rk_err_set(e, RK_INPUT, "invalid asset list: an asset is not an object");
+    x.name = (char *)rk_json_str(a, "name");
+    x.url = (char *)rk_json_str(a, "browser_download_url");
+    if (!x.url)
+        x.url = (char *)rk_json_str(a, "url");
+    if (!x.name || !x.url || (strncmp(x.url, "http://", 7) && strncmp(x.url, "https://", 8)))
+        return rk_err_set(e, RK_INPUT,
+                          "invalid asset list: asset '%s' needs a name and an "
+                          "http(s) url",
+                          x.name ? x.name : "?");
+    if (!tag && rel)
+        tag = rk_json_str(rel, "tag_name");
+    x.size = rk_json_int(a, "size", -1);
+    x.stamp = (char *)rk_json_str(a, "updated_at");
+    x.upload_time = (char *)rk_json_str(a, "created_at");
+    if (!x.upload_time)
+        x.upload_time = (char *)rk_json_str(a, "upload_time");
+    snprintf(origin, sizeof(origin), "context%s%s", tag ? "@" : "", tag ? tag : "");
+    x.origin = origin;
+    if (sha && rk_unhex(sha, (unsigned char[32]){0}, 32) == 0 && strlen(sha) == 64)
+        snprintf(x.sha256, sizeof(x.sha256), "%s", sha);
+    else if (rk_asset_sha256(a, x.sha256) < 0)
+        return rk_err_set(e, RK_INPUT, "invalid asset list: bad digest of '%s'", x.name);
+    for (char *p = x.sha256; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+    return ig_asset_add(&r->assets, &x, e);
+}
+
+static int context_assets(struct ig_run *r, json_object *arr, json_object *rel, struct rk_err *e)
+{
+    for (size_t i = 0; i < json_object_array_length(arr); i++)
+        if (context_asset(r, json_object_array_get_idx(arr, i), rel, e) < 0)
+            return -1;
+    return 0;
+}
+
+int ig_source_context(struct ig_run *r, json_object *ctx, struct rk_err *e)
+{
+    json_object *assets = rk_json_array(ctx, "assets"), *rels = rk_json_array(ctx, "releases");
+    if (assets && context_assets(r, assets, rk_json_obj(ctx, "release"), e) < 0)
+        return -1;
+    for (size_t i = 0; rels && i < json_object_array_length(rels); i++) {
+        json_object *rel = json_object_array_get_idx(rels, i), *a = rk_json_array(rel, "assets");
+        if (a && context_assets(r, a, rel, e) < 0)
+            return -1;
+    }
+    return 0;
+}
