@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,14 +48,20 @@ void rk_http_opts_default(struct rk_http_opts *o)
     o->progress = 1;
 }
 
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void curl_init_once(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* libcurl's global init is not thread-safe: exactly once, whichever thread comes first */
 static int curl_global(struct rk_err *e)
 {
-    static int done;
-    if (!done) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            return rk_err_set(e, RK_SYSTEM, "unable to initialise libcurl");
-        done = 1;
-    }
+    pthread_once(&curl_once, curl_init_once);
+    if (curl_init_rc != CURLE_OK)
+        return rk_err_set(e, RK_SYSTEM, "unable to initialise libcurl");
     return 0;
 }
 

@@ -13,15 +13,15 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#define LOG_MAX_SECRETS 32
 #define LOG_LINE_MAX 4096
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *log_tool = "relkit";
 static int log_level = 0;
 static int log_actions = -1;
-static char *log_secrets[LOG_MAX_SECRETS];
-static size_t log_nsecrets;
+static int log_secret_oom; /* a secret could not be kept: print no more message text */
+static char **log_secrets; /* owned copies, grown as needed: a secret is never dropped */
+static size_t log_nsecrets, log_capsecrets;
 
 void rk_log_init(const char *tool)
 {
@@ -129,6 +129,8 @@ log_emit(int min_level, const char *level, const char *command, const char *fmt,
         if (*p == '\n' || *p == '\r')
             *p = ' ';
     pthread_mutex_lock(&log_lock);
+    if (log_secret_oom)
+        snprintf(raw, sizeof(raw), "(message withheld: out of memory while masking secrets)");
     redact_locked(raw, line, sizeof(line));
     fprintf(stderr, "%s: %s%s%s\n", log_tool, level ? level : "", level ? ": " : "", line);
     if (command && rk_log_in_actions()) {
@@ -163,6 +165,25 @@ int rk_log_report(const struct rk_err *e)
     return e->code;
 }
 
+/* Keep a copy; on allocation failure the caller is told, and the secret is still never
+ * printed by this process because every log line is then refused (see log_emit). */
+static int secrets_add(const char *secret)
+{
+    char *copy;
+    if (log_nsecrets == log_capsecrets) {
+        size_t ncap = log_capsecrets ? 2 * log_capsecrets : 16;
+        char **p = realloc(log_secrets, ncap * sizeof(*p));
+        if (!p)
+            return -1;
+        log_secrets = p;
+        log_capsecrets = ncap;
+    }
+    if (!(copy = strdup(secret)))
+        return -1;
+    log_secrets[log_nsecrets++] = copy;
+    return 0;
+}
+
 void rk_log_secret(const char *secret)
 {
     if (!secret || !*secret)
@@ -174,11 +195,8 @@ void rk_log_secret(const char *secret)
             return;
         }
     }
-    if (log_nsecrets < LOG_MAX_SECRETS) {
-        char *copy = strdup(secret);
-        if (copy)
-            log_secrets[log_nsecrets++] = copy;
-    }
+    if (secrets_add(secret) < 0)
+        log_secret_oom = 1;
     if (rk_log_in_actions() && !strchr(secret, '\n')) {
         fprintf(stderr, "::add-mask::%s\n", secret);
         fflush(stderr);
@@ -192,9 +210,10 @@ void rk_log_forget_secrets(void)
     for (size_t i = 0; i < log_nsecrets; i++) {
         OPENSSL_cleanse(log_secrets[i], strlen(log_secrets[i]));
         free(log_secrets[i]);
-        log_secrets[i] = NULL;
     }
-    log_nsecrets = 0;
+    free(log_secrets);
+    log_secrets = NULL;
+    log_nsecrets = log_capsecrets = 0;
     pthread_mutex_unlock(&log_lock);
 }
 

@@ -31,7 +31,7 @@ void rk_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  
 int rk_log_report(const struct rk_err *e);
 
 /* Register a secret (copied) so it never appears in a log line; emits ::add-mask:: in
- * Actions. Empty or NULL strings are ignored. At most 32 secrets. */
+ * Actions. Empty or NULL strings are ignored. Any number of secrets is kept. */
 void rk_log_secret(const char *secret);
 /* Forget all secrets and wipe the copies (at exit). */
 void rk_log_forget_secrets(void);

@@ -173,6 +173,21 @@ static void log_redacts_secrets_and_url_credentials(void **state)
     assert_string_equal(out, "ghp_SECRET123");
 }
 
+static void log_keeps_every_secret(void **state)
+{
+    char secret[32], line[64], out[64];
+    for (int i = 0; i < 200; i++) {
+        snprintf(secret, sizeof(secret), "tok-%03d-renewed", i);
+        rk_log_secret(secret);
+    }
+    for (int i = 0; i < 200; i += 37) {
+        snprintf(line, sizeof(line), "bearer tok-%03d-renewed", i);
+        rk_log_redact(line, out, sizeof(out));
+        assert_string_equal(out, "bearer ***");
+    }
+    rk_log_forget_secrets();
+}
+
 static void log_lines_go_to_stderr_masked(void **state)
 {
     char *path = rk_path_join(tmpdir, "stderr.txt");
@@ -239,6 +254,7 @@ int main(void)
         cmocka_unit_test(context_keeps_unknown_keys),
         cmocka_unit_test(context_arrays_and_non_objects),
         cmocka_unit_test(log_redacts_secrets_and_url_credentials),
+        cmocka_unit_test(log_keeps_every_secret),
         cmocka_unit_test(log_lines_go_to_stderr_masked),
         cmocka_unit_test(gh_output_uses_a_delimiter),
     };

@@ -137,7 +137,10 @@ static int add_file(struct ig_run *r, const char *dir_real, const char *out_real
             rk_log_warn("skipping '%s': not a valid distribution file name", name);
         return 0;
     }
-    snprintf(path, sizeof(path), "%s/%s", dir_real, name);
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir_real, name) >= sizeof(path)) {
+        rk_log_warn("skipping '%s': path too long", name);
+        return 0;
+    }
     if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
         return 0;
     memset(&f, 0, sizeof(f));
