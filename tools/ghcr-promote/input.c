@@ -1,0 +1,285 @@
+/* input.c - the images to promote: arguments, lists, destinations, registries, scopes */
+#include "promote.h"
+#include "jsonio.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHARED_SCOPE_MAX 64 /* repositories per registry served by one token */
+
+void pimage_fail(struct pimage *im, const struct rk_err *why)
+{
+    im->status = P_FAILED;
+    if (im->err.code == RK_OK)
+        rk_err_set(&im->err, why->code ? why->code : RK_SYSTEM, "%s", why->msg);
+}
+
+int pimage_add(struct promote *p, const char *name, const char *src, const char *dst,
+               struct rk_err *e)
+{
+    struct pimage *v = realloc(p->imgs, (p->n + 1) * sizeof(*v)), *im;
+    if (!v)
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
+    p->imgs = v;
+    im = &v[p->n];
+    memset(im, 0, sizeof(*im));
+    im->dup_of = im->parent = -1;
+    im->name = name ? strdup(name) : NULL;
+    im->src_text = strdup(src ? src : "");
+    im->dst_text = dst ? strdup(dst) : NULL;
+    p->n++;
+    if ((name && !im->name) || !im->src_text || (dst && !im->dst_text))
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
+    return 0;
+}
+
+void pimages_release(struct promote *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        struct pimage *im = &p->imgs[i];
+        free(im->name);
+        free(im->src_text);
+        free(im->dst_text);
+        rk_oci_ref_release(&im->src);
+        rk_oci_ref_release(&im->dst);
+        free(im->sscope);
+        free(im->dscope);
+        pnode_free(im->root);
+        json_object_put(im->referrers);
+    }
+    free(p->imgs);
+    p->imgs = NULL;
+    p->n = 0;
+}
+
+/* ---- lists ---- */
+
+static const char *item_src(json_object *it)
+{
+    static const char *keys[] = {"src", "source", "image", "docker_image", "ref"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+        if (rk_json_str(it, keys[i]))
+            return rk_json_str(it, keys[i]);
+    return NULL;
+}
+
+static int add_item(struct promote *p, json_object *it, const char *label, size_t idx,
+                    struct rk_err *e)
+{
+    const char *src, *dst = NULL, *name = label;
+    if (json_object_is_type(it, json_type_string))
+        return pimage_add(p, name, json_object_get_string(it), NULL, e);
+    if (!json_object_is_type(it, json_type_object) || !(src = item_src(it)))
+        return rk_err_set(e, RK_INPUT,
+                          "images[%zu]: expected a reference or an object with "
+                          "\"src\" (or \"image\", \"docker_image\")",
+                          idx);
+    dst = rk_json_str(it, "dst") ? rk_json_str(it, "dst") : rk_json_str(it, "destination");
+    if (!name)
+        name = rk_json_str(it, "name");
+    return pimage_add(p, name, src, dst, e);
+}
+
+/* a map of names to entries ("last good" files); with per_job, each entry's "last_good"
+ * (get-latest-green --per-job). Entries without an image (never built) are skipped. */
+static int add_map(struct promote *p, json_object *obj, int per_job, struct rk_err *e)
+{
+    size_t i = 0;
+    json_object_object_foreach(obj, key, val)
+    {
+        json_object *ent = per_job ? rk_json_obj(val, "last_good") : val;
+        if (json_object_is_type(ent, json_type_object) && item_src(ent) &&
+            add_item(p, ent, key, i, e) < 0)
+            return -1;
+        i++;
+    }
+    return 0;
+}
+
+int promote_inputs_json(struct promote *p, json_object *list, struct rk_err *e)
+{
+    json_object *arr = list, *keys = rk_json_obj(rk_json_obj(list, "per_job"), "keys");
+    if (json_object_is_type(list, json_type_object) && !rk_json_array(list, "images"))
+        return keys ? add_map(p, keys, 1, e) : add_map(p, list, 0, e);
+    if (json_object_is_type(list, json_type_object))
+        arr = rk_json_array(list, "images");
+    if (!json_object_is_type(arr, json_type_array))
+        return rk_err_set(e, RK_INPUT, "the image list must be a JSON array or object");
+    for (size_t i = 0; i < json_object_array_length(arr); i++)
+        if (add_item(p, json_object_array_get_idx(arr, i), NULL, i, e) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- destinations ---- */
+
+static int derive_tag(struct promote *p, struct pimage *im, struct rk_err *e)
+{
+    char *tag = NULL;
+    if (!im->src.tag || im->parent >= 0) /* referrers keep their tags */
+        return rk_oci_ref_set(&im->dst.tag, im->src.tag) < 0
+                   ? rk_err_set(e, RK_SYSTEM, "out of memory")
+                   : 0;
+    if (rk_tagrule_apply(p->o->tag_rules, p->o->ntag_rules, im->src.tag, p->o->vars, p->o->nvars,
+                         &tag, NULL, e) < 0)
+        return -1;
+    if (!rk_oci_valid_tag(tag)) {
+        rk_err_set(e, RK_INPUT, "tag rules turn '%s' into '%s', not a valid tag", im->src.tag, tag);
+        free(tag);
+        return -1;
+    }
+    free(im->dst.tag);
+    im->dst.tag = tag;
+    return 0;
+}
+
+static int derive_dst(struct promote *p, struct pimage *im, struct rk_err *e)
+{
+    char *repo = NULL;
+    const char *reg = p->o->dst_registry ? p->o->dst_registry : im->src.registry;
+    if (im->dst_text) {
+        if (rk_oci_ref_parse(im->dst_text, &im->dst, e) < 0)
+            return -1;
+        return im->dst.tag || im->dst.digest ? 0 : derive_tag(p, im, e);
+    }
+    if (rk_tagrule_apply(p->o->repo_rules, p->o->nrepo_rules, im->src.repo, p->o->vars, p->o->nvars,
+                         &repo, NULL, e) < 0)
+        return -1;
+    if (!repo || !rk_oci_valid_repo(repo)) {
+        rk_err_set(e, RK_INPUT, "repository rules turn '%s' into '%s', not a valid repository",
+                   im->src.repo, repo ? repo : "");
+        free(repo);
+        return -1;
+    }
+    if (rk_oci_ref_set(&im->dst.registry, reg) < 0) {
+        free(repo);
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
+    }
+    im->dst.repo = repo;
+    return derive_tag(p, im, e);
+}
+
+static int same_ref(const struct rk_oci_ref *a, const struct rk_oci_ref *b)
+{
+    return !strcmp(a->registry, b->registry) && !strcmp(a->repo, b->repo) &&
+           !strcmp(a->tag ? a->tag : "", b->tag ? b->tag : "") &&
+           !strcmp(a->digest ? a->digest : "", b->digest ? b->digest : "");
+}
+
+/* identical requests are done once; two sources for one destination tag are refused */
+static void dedup(struct promote *p, size_t from, size_t i)
+{
+    struct pimage *im = &p->imgs[i];
+    struct rk_err e;
+    for (size_t j = from; j < i; j++) {
+        struct pimage *o = &p->imgs[j];
+        if (o->status == P_FAILED || o->dup_of >= 0)
+            continue;
+        if (same_ref(&o->dst, &im->dst) && same_ref(&o->src, &im->src)) {
+            im->dup_of = (int)j;
+            return;
+        }
+        if (im->dst.tag && same_ref(&o->dst, &im->dst)) {
+            rk_err_clear(&e);
+            rk_err_set(&e, RK_INPUT, "'%s' would be written from '%s' and from '%s'", im->dst_text,
+                       o->src_text, im->src_text);
+            pimage_fail(im, &e);
+            return;
+        }
+    }
+}
+
+static int prepare_one(struct promote *p, struct pimage *im, struct rk_err *e)
+{
+    char *s;
+    if (rk_oci_ref_parse(im->src_text, &im->src, e) < 0 || derive_dst(p, im, e) < 0)
+        return -1;
+    if (!(s = rk_oci_ref_format(&im->dst)))
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
+    free(im->dst_text);
+    im->dst_text = s;
+    if (!(s = rk_oci_ref_format(&im->src)))
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
+    free(im->src_text);
+    im->src_text = s;
+    im->sreg = rk_oci_client_reg(&p->oc, im->src.registry, 0, e);
+    im->dreg = rk_oci_client_reg(&p->oc, im->dst.registry, 1, e);
+    return im->sreg && im->dreg ? 0 : -1;
+}
+
+/* the repositories an image needs on registry r */
+static int scope_of(struct promote *p, const struct pimage *im, const struct rk_oci_reg *r,
+                    struct rk_oci_scope *s)
+{
+    unsigned dst_actions = p->o->dry_run ? RK_OCI_PULL : RK_OCI_PULL | RK_OCI_PUSH;
+    if (im->sreg == r && rk_oci_scope_add(s, im->src.repo, RK_OCI_PULL) < 0)
+        return -1;
+    if (im->dreg == r && rk_oci_scope_add(s, im->dst.repo, dst_actions) < 0)
+        return -1;
+    return 0;
+}
+
+static int live(const struct pimage *im)
+{
+    return im->status == P_PENDING && im->dup_of < 0;
+}
+
+/* one token per registry for the whole batch when it covers few repositories, else one
+ * per image */
+static int set_scopes(struct promote *p, size_t from, const struct rk_oci_reg *r, struct rk_err *e)
+{
+    struct rk_oci_scope all;
+    char *shared = NULL;
+    int rc = 0;
+    rk_oci_scope_init(&all);
+    for (size_t i = from; i < p->n && rc == 0; i++)
+        if (live(&p->imgs[i]))
+            rc = scope_of(p, &p->imgs[i], r, &all);
+    if (rc == 0 && all.n <= SHARED_SCOPE_MAX && !(shared = rk_oci_scope_string(&all)))
+        rc = -1;
+    for (size_t i = from; i < p->n && rc == 0; i++) {
+        struct pimage *im = &p->imgs[i];
+        struct rk_oci_scope one;
+        char *s = NULL;
+        if (!live(im) || (im->sreg != r && im->dreg != r))
+            continue;
+        rk_oci_scope_init(&one);
+        if (shared)
+            s = strdup(shared);
+        else if (scope_of(p, im, r, &one) == 0)
+            s = rk_oci_scope_string(&one);
+        rk_oci_scope_release(&one);
+        if (s && im->sreg == r && !im->sscope && !(im->sscope = strdup(s)))
+            rc = -1;
+        if (s && im->dreg == r && !im->dscope && !(im->dscope = strdup(s)))
+            rc = -1;
+        if (!s)
+            rc = -1;
+        free(s);
+    }
+    free(shared);
+    rk_oci_scope_release(&all);
+    return rc < 0 ? rk_err_set(e, RK_SYSTEM, "out of memory") : 0;
+}
+
+int promote_prepare(struct promote *p, size_t from, struct rk_err *e)
+{
+    for (size_t i = from; i < p->n; i++) {
+        struct pimage *im = &p->imgs[i];
+        struct rk_err ie;
+        rk_err_clear(&ie);
+        if (prepare_one(p, im, &ie) < 0) {
+            if (ie.code == RK_SYSTEM)
+                return rk_err_set(e, ie.code, "%s", ie.msg);
+            pimage_fail(im, &ie);
+            continue;
+        }
+        dedup(p, from, i);
+    }
+    for (size_t r = 0; r < p->oc.nregs; r++)
+        if (set_scopes(p, from, p->oc.regs[r], e) < 0)
+            return -1;
+    return 0;
+}
