@@ -1,10 +1,13 @@
 /* err.c - see err.h */
 #include "err.h"
+#include "log.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 void rk_err_clear(struct rk_err *e)
 {
@@ -14,17 +17,43 @@ void rk_err_clear(struct rk_err *e)
     e->msg[0] = '\0';
 }
 
+/* the message is masked whole (log.h) before it is cut to RK_ERR_MAX: a cut never leaves
+ * part of a registered secret */
+static void store_masked(struct rk_err *e, const char *msg, const char *suffix)
+{
+    char *full = NULL;
+    size_t n = strlen(msg) + (suffix ? strlen(suffix) + 2 : 0) + 1;
+    char *joined = malloc(n);
+    if (joined) {
+        snprintf(joined, n, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
+        full = rk_log_redact_dup(joined);
+        OPENSSL_cleanse(joined, n);
+        free(joined);
+    }
+    snprintf(e->msg, sizeof(e->msg), "%s", full ? full : "(message withheld: out of memory)");
+    free(full);
+}
+
 static int __attribute__((format(printf, 4, 0)))
 err_vset(struct rk_err *e, int code, const char *suffix, const char *fmt, va_list ap)
 {
+    va_list ap2;
+    char *raw;
+    int n;
     if (!e || e->code != RK_OK)
         return -1;
     e->code = code;
-    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-    if (suffix) {
-        size_t n = strlen(e->msg);
-        snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", suffix);
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || !(raw = malloc((size_t)n + 1))) {
+        snprintf(e->msg, sizeof(e->msg), "(message withheld: out of memory)");
+        return -1;
     }
+    vsnprintf(raw, (size_t)n + 1, fmt, ap);
+    store_masked(e, raw, suffix);
+    OPENSSL_cleanse(raw, (size_t)n);
+    free(raw);
     return -1;
 }
 
@@ -47,31 +76,18 @@ int rk_err_errno(struct rk_err *e, int code, const char *fmt, ...)
     return -1;
 }
 
-/* out = a + ": " + b, cut to size (a truncated message beats none) */
-static void join_truncated(char *out, size_t n, const char *a, const char *b)
-{
-    size_t al = strnlen(a, n - 1), bl;
-    memcpy(out, a, al);
-    if (al + 2 < n) {
-        memcpy(out + al, ": ", 2);
-        al += 2;
-    }
-    bl = strnlen(b, n - 1 - al);
-    memcpy(out + al, b, bl);
-    out[al + bl] = '\0';
-}
-
 int rk_err_prefix(struct rk_err *e, const char *fmt, ...)
 {
-    char prefix[RK_ERR_MAX], old[RK_ERR_MAX];
+    char old[RK_ERR_MAX], *prefix;
     va_list ap;
     if (!e)
         return -1;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    prefix = rk_log_vredact_dup(fmt, ap);
     va_end(ap);
     memcpy(old, e->msg, sizeof(old));
-    join_truncated(e->msg, sizeof(e->msg), prefix, old);
+    store_masked(e, prefix ? prefix : "***", old);
+    free(prefix);
     return -1;
 }
 

@@ -5,7 +5,9 @@
  * struct rk_err with an exit code (enum rk_exit) and one lowercase line without a final
  * period, the subject quoted: "unable to open 'x.whl': No such file or directory".
  * Only a tool's main() turns an error into a message and an exit code. The first error set
- * wins unless rk_err_clear() is called; later calls keep the original line.
+ * wins unless rk_err_clear() is called; later calls keep the original line. Messages are
+ * masked like log lines (log.h: registered secrets, URL credentials) whole, before they are
+ * cut to RK_ERR_MAX, so a stored message never holds a secret or part of one.
  */
 #ifndef RELKIT_ERR_H
 #define RELKIT_ERR_H

@@ -2,20 +2,29 @@
 #include "github.h"
 #include "buf.h"
 #include "jsonio.h"
+#include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define DETAIL_MAX 400
 
-/* append s with control characters as spaces, at most max bytes */
+/* append s masked (log.h), then cut to max bytes, with control characters as spaces: the
+ * whole text is masked first, so a cut never leaves part of a secret */
 static void put_clean(struct rk_buf *b, const char *s, size_t max)
 {
-    for (size_t i = 0; s[i] && i < max; i++) {
-        char ch = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+    char *m = rk_log_redact_dup(s);
+    if (!m) {
+        rk_buf_puts(b, "***");
+        return;
+    }
+    for (size_t i = 0; m[i] && i < max; i++) {
+        char ch = (unsigned char)m[i] < 0x20 || m[i] == 0x7f ? ' ' : m[i];
         rk_buf_append(b, &ch, 1);
     }
+    free(m);
 }
 
 /* one element of "errors": a string, {message}, or resource.field code */

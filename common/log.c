@@ -2,6 +2,7 @@
 #include "log.h"
 #include "err.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -71,6 +72,50 @@ static void redact_url_credentials(char *s)
     }
 }
 
+static int userinfo_char(char c)
+{
+    return c && !strchr(" \t'\"`/<>()[]{},;=|", c);
+}
+
+/* "host" or "host:port" at h, ending the token or followed by a path: a dot, a port (at
+ * most 5 digits: "sha256:0123..." is a digest) or "localhost" make it a host */
+static int is_host_at(const char *h)
+{
+    size_t n = 0;
+    int dot = 0, port = 0;
+    if (!isalnum((unsigned char)h[0]))
+        return 0;
+    for (; isalnum((unsigned char)h[n]) || h[n] == '.' || h[n] == '-'; n++)
+        dot |= h[n] == '.';
+    if (h[n] == ':' && isdigit((unsigned char)h[n + 1])) {
+        size_t p0 = ++n;
+        while (isdigit((unsigned char)h[n]))
+            n++;
+        port = n - p0 <= 5; /* not a digest's hex */
+    }
+    if (userinfo_char(h[n]))
+        return 0;
+    return dot || port || (n == 9 && strncmp(h, "localhost", 9) == 0);
+}
+
+/* mask "user:pass@host" without a scheme (a reference or a registry with credentials) */
+static void redact_bare_userinfo(char *s)
+{
+    char *at = s;
+    while ((at = strchr(at, '@')) != NULL) {
+        char *start = at, *colon;
+        while (start > s && userinfo_char(start[-1]))
+            start--;
+        colon = memchr(start, ':', (size_t)(at - start));
+        if (colon && colon > start && colon + 1 < at && is_host_at(at + 1)) {
+            memmove(start + 3, at, strlen(at) + 1);
+            memcpy(start, "***", 3);
+            at = start + 3;
+        }
+        at++;
+    }
+}
+
 static void redact_secret(char *s, size_t n, const char *secret)
 {
     size_t sl = strlen(secret);
@@ -86,19 +131,38 @@ static void redact_secret(char *s, size_t n, const char *secret)
     }
 }
 
-static void redact_locked(const char *in, char *out, size_t n)
+/* the whole of in, masked (owned); NULL when out of memory. Masking comes before any
+ * truncation, so a cut never leaves part of a secret. */
+static char *redact_dup_locked(const char *in)
 {
-    snprintf(out, n, "%s", in);
+    size_t len = strlen(in), n = 3 * len + 4; /* a 1-byte secret triples the text */
+    char *out = malloc(n);
+    if (!out)
+        return NULL;
+    memcpy(out, in, len + 1);
     for (size_t i = 0; i < log_nsecrets; i++)
         redact_secret(out, n, log_secrets[i]);
     redact_url_credentials(out);
+    redact_bare_userinfo(out);
+    return out;
+}
+
+char *rk_log_redact_dup(const char *s)
+{
+    char *out;
+    pthread_mutex_lock(&log_lock);
+    out = redact_dup_locked(s ? s : "");
+    pthread_mutex_unlock(&log_lock);
+    return out;
 }
 
 void rk_log_redact(const char *s, char *out, size_t n)
 {
-    pthread_mutex_lock(&log_lock);
-    redact_locked(s, out, n);
-    pthread_mutex_unlock(&log_lock);
+    char *full = rk_log_redact_dup(s);
+    if (n == 0)
+        return;
+    snprintf(out, n, "%s", full ? full : "***");
+    free(full);
 }
 
 /* workflow command data: %, CR and LF escaped */
@@ -117,21 +181,39 @@ static void actions_escape(const char *in, char *out, size_t n)
     out[j] = '\0';
 }
 
-static void __attribute__((format(printf, 4, 0)))
-log_emit(int min_level, const char *level, const char *command, const char *fmt,
-                     va_list ap)
+char *rk_log_vredact_dup(const char *fmt, va_list ap)
 {
-    char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
+    va_list ap2;
+    char *raw, *out;
+    int n;
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || !(raw = malloc((size_t)n + 1)))
+        return NULL;
+    vsnprintf(raw, (size_t)n + 1, fmt, ap);
+    out = rk_log_redact_dup(raw);
+    OPENSSL_cleanse(raw, (size_t)n);
+    free(raw);
+    return out;
+}
+
+/* the message is formatted whole and masked before the line is cut to LOG_LINE_MAX */
+static void __attribute__((format(printf, 4, 0)))
+log_emit(int min_level, const char *level, const char *command, const char *fmt, va_list ap)
+{
+    char line[LOG_LINE_MAX], *full;
     if (log_level < min_level)
         return;
-    vsnprintf(raw, sizeof(raw), fmt, ap);
-    for (char *p = raw; *p; p++)
+    full = rk_log_vredact_dup(fmt, ap);
+    snprintf(line, sizeof(line), "%s", full ? full : "(message withheld: out of memory)");
+    free(full);
+    for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
     pthread_mutex_lock(&log_lock);
     if (log_secret_oom)
-        snprintf(raw, sizeof(raw), "(message withheld: out of memory while masking secrets)");
-    redact_locked(raw, line, sizeof(line));
+        snprintf(line, sizeof(line), "(message withheld: out of memory while masking secrets)");
     fprintf(stderr, "%s: %s%s%s\n", log_tool, level ? level : "", level ? ": " : "", line);
     if (command && rk_log_in_actions()) {
         char esc[LOG_LINE_MAX];

@@ -2,8 +2,10 @@
  * log.h - diagnostics on stderr, GitHub Actions workflow commands and files.
  *
  * Rules: stdout is never written here. Every line is "tool: level: message" on stderr.
- * Registered secrets (rk_log_secret) and credentials embedded in URLs ("://user:pass@") are
- * replaced by "***" in every line, at every verbosity. When GITHUB_ACTIONS=true, errors and
+ * Registered secrets (rk_log_secret), credentials embedded in URLs ("://user:pass@") and
+ * bare "user:pass@host" (a reference or registry with credentials) are replaced by "***" in
+ * every line, at every verbosity. Text is always masked whole, before any truncation, so a
+ * cut never leaves part of a secret. When GITHUB_ACTIONS=true, errors and
  * warnings are also emitted as ::error:: / ::warning:: commands, groups as ::group::, and
  * secrets as ::add-mask::. All functions are thread-safe. Verbosity: -1 quiet (errors only),
  * 0 normal, 1 verbose (-v), 2 debug (-vv).
@@ -11,6 +13,7 @@
 #ifndef RELKIT_LOG_H
 #define RELKIT_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct rk_err;
@@ -36,8 +39,14 @@ void rk_log_secret(const char *secret);
 /* Forget all secrets and wipe the copies (at exit). */
 void rk_log_forget_secrets(void);
 
-/* Write s into out (size n, always terminated) with secrets and URL credentials masked. */
+/* Write s into out (size n, always terminated) with secrets and URL credentials masked;
+ * s is masked whole, then cut to n. */
 void rk_log_redact(const char *s, char *out, size_t n);
+/* s masked like a log line, whole (owned, free()); NULL when out of memory. Use it for every
+ * text that leaves the process other than through the log: JSON, GITHUB_OUTPUT, summaries. */
+char *rk_log_redact_dup(const char *s);
+/* printf-format, then rk_log_redact_dup (owned); NULL when out of memory. */
+char *rk_log_vredact_dup(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* ::group:: in Actions; a verbose line elsewhere. */
 void rk_log_group(const char *title);

@@ -11,7 +11,10 @@
 #include <time.h>
 #include <openssl/crypto.h>
 
-#define MAX_TOKENS 64
+/* tokens kept per registry, oldest dropped first: callers that share a token among many
+ * repositories (ghcr-promote: one per group of 64) stay far below it, so a batch never
+ * evicts a token it still needs */
+#define MAX_TOKENS 256
 #define TOKEN_BODY_MAX ((size_t)1 << 20)
 #define TOKEN_MIN_TTL_S 60 /* the token spec: assume 60 s when told less */
 

@@ -185,6 +185,8 @@ char *rk_oci_scope_string(const struct rk_oci_scope *s)
 
 /* ---- answers ---- */
 
+/* the first error's code and message; the message masked whole (log.h) before it is cut to
+ * mn, so a cut never leaves part of a secret */
 static void first_error(const struct rk_http_resp *resp, char *code, size_t cn, char *msg,
                         size_t mn)
 {
@@ -194,8 +196,8 @@ static void first_error(const struct rk_http_resp *resp, char *code, size_t cn, 
         return;
     if ((errs = rk_json_array(doc, "errors")) && json_object_array_length(errs) > 0 &&
         (e0 = json_object_array_get_idx(errs, 0))) {
-        snprintf(code, cn, "%s", rk_json_str(e0, "code") ? rk_json_str(e0, "code") : "");
-        snprintf(msg, mn, "%s", rk_json_str(e0, "message") ? rk_json_str(e0, "message") : "");
+        rk_log_redact(rk_json_str(e0, "code") ? rk_json_str(e0, "code") : "", code, cn);
+        rk_log_redact(rk_json_str(e0, "message") ? rk_json_str(e0, "message") : "", msg, mn);
     }
     json_object_put(doc);
 }

@@ -242,11 +242,28 @@ static int check_parts(const char *s, const struct rk_oci_ref *r, struct rk_err 
     return 0;
 }
 
+/* "user:pass@" before the host: "scheme://user@host...", or "user:pass@host/..." (an '@'
+ * before the first '/'; a digest's '@' always follows a repository's '/') */
+static int has_userinfo(const char *s)
+{
+    const char *p = s ? s : "", *scheme = strstr(p, "://"), *end;
+    if (scheme)
+        p = scheme + 3;
+    end = p + strcspn(p, "/");
+    if (!scheme && !*end)
+        return 0;
+    return memchr(p, '@', (size_t)(end - p)) != NULL;
+}
+
 int rk_oci_ref_parse(const char *s, struct rk_oci_ref *out, struct rk_err *e)
 {
     char w[REF_MAX + 1], *at;
     const char *p = s ? s : "";
     memset(out, 0, sizeof(*out));
+    if (has_userinfo(p))
+        return rk_err_set(e, RK_INPUT,
+                          "invalid image reference: credentials must not be part of a reference "
+                          "(use REGISTRY_USERNAME/REGISTRY_PASSWORD or docker config)");
     if (strncmp(p, "https://", 8) == 0)
         p += 8;
     if (!*p || strlen(p) > REF_MAX)

@@ -173,6 +173,46 @@ static void log_redacts_secrets_and_url_credentials(void **state)
     assert_string_equal(out, "ghp_SECRET123");
 }
 
+static void log_redacts_bare_userinfo(void **state)
+{
+    char out[256];
+    rk_log_redact("bad 'pusher:PW1@127.0.0.1:5000/src/app:1.0'", out, sizeof(out));
+    assert_string_equal(out, "bad '***@127.0.0.1:5000/src/app:1.0'");
+    rk_log_redact("registry u:pw@ghcr.io failed", out, sizeof(out));
+    assert_string_equal(out, "registry ***@ghcr.io failed");
+    rk_log_redact("x u:pw@localhost/a", out, sizeof(out));
+    assert_string_equal(out, "x ***@localhost/a");
+    /* digests, mail-like words without a password, '@' without a host: kept */
+    rk_log_redact("ghcr.io/a/b:1.0@sha256:abcdef0123", out, sizeof(out));
+    assert_string_equal(out, "ghcr.io/a/b:1.0@sha256:abcdef0123");
+    rk_log_redact("ghcr.io/a/b:1.0@sha256:0123456789", out, sizeof(out));
+    assert_string_equal(out, "ghcr.io/a/b:1.0@sha256:0123456789");
+    rk_log_redact("git@github.com:o/r a:b@c", out, sizeof(out));
+    assert_string_equal(out, "git@github.com:o/r a:b@c");
+}
+
+/* masked whole, then cut: a secret across the cut leaves nothing of itself */
+static void log_masks_before_truncating(void **state)
+{
+    char out[24], pad[1011];
+    struct rk_err e;
+    rk_log_secret("ghp_CUTSECRET0123456789");
+    rk_log_redact("0123456789abcdefghi ghp_CUTSECRET0123456789", out, sizeof(out));
+    assert_string_equal(out, "0123456789abcdefghi ***");
+    memset(pad, 'x', sizeof(pad) - 1);
+    pad[sizeof(pad) - 1] = '\0';
+    rk_err_clear(&e); /* the secret straddles RK_ERR_MAX */
+    rk_err_set(&e, RK_REMOTE, "%s ghp_CUTSECRET0123456789", pad);
+    assert_null(strstr(e.msg, "ghp_CUT"));
+    assert_int_equal(strlen(e.msg), sizeof(pad) - 1 + 4);
+    rk_err_clear(&e);
+    rk_err_set(&e, RK_REMOTE, "a ghp_CUTSECRET0123456789 b");
+    assert_string_equal(e.msg, "a *** b");
+    rk_err_prefix(&e, "ctx ghp_CUTSECRET0123456789");
+    assert_string_equal(e.msg, "ctx ***: a *** b");
+    rk_log_forget_secrets();
+}
+
 static void log_keeps_every_secret(void **state)
 {
     char secret[32], line[64], out[64];
@@ -254,6 +294,8 @@ int main(void)
         cmocka_unit_test(context_keeps_unknown_keys),
         cmocka_unit_test(context_arrays_and_non_objects),
         cmocka_unit_test(log_redacts_secrets_and_url_credentials),
+        cmocka_unit_test(log_redacts_bare_userinfo),
+        cmocka_unit_test(log_masks_before_truncating),
         cmocka_unit_test(log_keeps_every_secret),
         cmocka_unit_test(log_lines_go_to_stderr_masked),
         cmocka_unit_test(gh_output_uses_a_delimiter),

@@ -89,6 +89,32 @@ static void bad_references(void **state)
     }
 }
 
+/* credentials in a reference: refused, and the message does not echo them */
+static void references_with_credentials(void **state)
+{
+    static const char *const bad[] = {
+        "pusher:PW9@127.0.0.1:5000/src/app:1.0",
+        "http://pusher:PW9@127.0.0.1:5000/src/app:1.0",
+        "https://u:PW9@ghcr.io/a/b:1",
+        "u@ghcr.io/a/b",
+    };
+    struct rk_oci_ref r;
+    struct rk_err e;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        rk_err_clear(&e);
+        if (rk_oci_ref_parse(bad[i], &r, &e) == 0)
+            fail_msg("'%s' accepted", bad[i]);
+        assert_int_equal(e.code, RK_INPUT);
+        assert_non_null(strstr(e.msg, "credentials must not be part of a reference"));
+        assert_null(strstr(e.msg, "PW9"));
+    }
+    rk_err_clear(&e);
+    assert_int_equal(rk_oci_ref_parse("127.0.0.1:5000/a/b@" D1, &r, &e), 0);
+    rk_oci_ref_release(&r);
+    assert_int_equal(rk_oci_ref_parse("b@" D1, &r, &e), 0);
+    rk_oci_ref_release(&r);
+}
+
 static void format_and_copy(void **state)
 {
     struct rk_oci_ref r, c;
@@ -331,6 +357,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(references),      cmocka_unit_test(bad_references),
+        cmocka_unit_test(references_with_credentials),
         cmocka_unit_test(format_and_copy), cmocka_unit_test(manifests),
         cmocka_unit_test(bad_manifests),   cmocka_unit_test(platforms),
         cmocka_unit_test(index_filter),    cmocka_unit_test(digests),

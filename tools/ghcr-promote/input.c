@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHARED_SCOPE_MAX 64 /* repositories per registry served by one token */
+/* repositories served by one token: bounds the token request URL and the token (its claims
+ * list every repository); a batch over more asks one token per group of this many */
+#define SHARED_SCOPE_MAX 64
 
 void pimage_fail(struct pimage *im, const struct rk_err *why)
 {
@@ -226,41 +228,71 @@ static int live(const struct pimage *im)
     return im->status == P_PENDING && im->dup_of < 0;
 }
 
-/* one token per registry for the whole batch when it covers few repositories, else one
- * per image */
+static int touches(const struct pimage *im, const struct rk_oci_reg *r)
+{
+    return live(im) && (im->sreg == r || im->dreg == r);
+}
+
+/* the repositories of one that grp does not hold yet */
+static size_t new_repos(const struct rk_oci_scope *grp, const struct rk_oci_scope *one)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < one->n; i++) {
+        size_t j = 0;
+        while (j < grp->n && strcmp(grp->repos[j], one->repos[i]) != 0)
+            j++;
+        k += j == grp->n;
+    }
+    return k;
+}
+
+/* give the images [from, to) on registry r the scope of their group: one token each group */
+static int assign_group(struct promote *p, size_t from, size_t to, const struct rk_oci_reg *r,
+                        const struct rk_oci_scope *grp)
+{
+    char *s = grp->n ? rk_oci_scope_string(grp) : NULL;
+    int rc = grp->n && !s ? -1 : 0;
+    for (size_t i = from; i < to && rc == 0 && grp->n; i++) {
+        struct pimage *im = &p->imgs[i];
+        if (!touches(im, r))
+            continue;
+        if (im->sreg == r && !im->sscope && !(im->sscope = strdup(s)))
+            rc = -1;
+        if (im->dreg == r && !im->dscope && !(im->dscope = strdup(s)))
+            rc = -1;
+    }
+    free(s);
+    return rc;
+}
+
+/* the batch's images on registry r in groups of at most SHARED_SCOPE_MAX repositories, in
+ * order (an image's repositories are never split): one token per group, asked once; the
+ * token cache (oci_auth.c) holds far more groups than a batch has */
 static int set_scopes(struct promote *p, size_t from, const struct rk_oci_reg *r, struct rk_err *e)
 {
-    struct rk_oci_scope all;
-    char *shared = NULL;
+    struct rk_oci_scope grp;
+    size_t first = from;
     int rc = 0;
-    rk_oci_scope_init(&all);
-    for (size_t i = from; i < p->n && rc == 0; i++)
-        if (live(&p->imgs[i]))
-            rc = scope_of(p, &p->imgs[i], r, &all);
-    if (rc == 0 && all.n <= SHARED_SCOPE_MAX && !(shared = rk_oci_scope_string(&all)))
-        rc = -1;
+    rk_oci_scope_init(&grp);
     for (size_t i = from; i < p->n && rc == 0; i++) {
-        struct pimage *im = &p->imgs[i];
         struct rk_oci_scope one;
-        char *s = NULL;
-        if (!live(im) || (im->sreg != r && im->dreg != r))
+        if (!touches(&p->imgs[i], r))
             continue;
         rk_oci_scope_init(&one);
-        if (shared)
-            s = strdup(shared);
-        else if (scope_of(p, im, r, &one) == 0)
-            s = rk_oci_scope_string(&one);
+        rc = scope_of(p, &p->imgs[i], r, &one);
+        if (rc == 0 && grp.n && grp.n + new_repos(&grp, &one) > SHARED_SCOPE_MAX) {
+            rc = assign_group(p, first, i, r, &grp);
+            rk_oci_scope_release(&grp);
+            rk_oci_scope_init(&grp);
+            first = i;
+        }
+        if (rc == 0)
+            rc = scope_of(p, &p->imgs[i], r, &grp);
         rk_oci_scope_release(&one);
-        if (s && im->sreg == r && !im->sscope && !(im->sscope = strdup(s)))
-            rc = -1;
-        if (s && im->dreg == r && !im->dscope && !(im->dscope = strdup(s)))
-            rc = -1;
-        if (!s)
-            rc = -1;
-        free(s);
     }
-    free(shared);
-    rk_oci_scope_release(&all);
+    if (rc == 0)
+        rc = assign_group(p, first, p->n, r, &grp);
+    rk_oci_scope_release(&grp);
     return rc < 0 ? rk_err_set(e, RK_SYSTEM, "out of memory") : 0;
 }
 

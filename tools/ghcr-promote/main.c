@@ -112,6 +112,20 @@ static int add_platforms(struct args *a, const char *arg)
     return 0;
 }
 
+/* a registry name never holds '@': "user:pass@host" is refused without echoing it */
+static int registry_arg(struct args *a, const char *what, const char *arg)
+{
+    if (strchr(arg, '@')) {
+        rk_log_error("invalid %s: credentials must not be part of a registry (use "
+                     "REGISTRY_USERNAME/REGISTRY_PASSWORD or docker config)",
+                     what);
+        return RK_INPUT;
+    }
+    if (!rk_oci_valid_registry(arg))
+        return rk_cli_usage_error(&a->cli, "invalid %s '%s'", what, arg);
+    return 0;
+}
+
 static int tool_option(struct args *a, int c, const char *arg)
 {
     int64_t n;
@@ -120,8 +134,8 @@ static int tool_option(struct args *a, int c, const char *arg)
         a->images = arg;
         return 0;
     case OPT_DST_REGISTRY:
-        if (!rk_oci_valid_registry(arg))
-            return rk_cli_usage_error(&a->cli, "invalid registry '%s'", arg);
+        if ((n = registry_arg(a, "registry", arg)) != 0)
+            return (int)n;
         a->o.dst_registry = arg;
         return 0;
     case OPT_REPO_RULE:
@@ -145,8 +159,8 @@ static int tool_option(struct args *a, int c, const char *arg)
         a->o.no_mount = 1;
         return 0;
     case OPT_INSECURE:
-        if (!rk_oci_valid_registry(arg))
-            return rk_cli_usage_error(&a->cli, "invalid insecure host '%s'", arg);
+        if ((n = registry_arg(a, "insecure host", arg)) != 0)
+            return (int)n;
         return push(a->insecure, &a->ninsecure, arg, a, "--insecure-registry");
     case OPT_SUMMARY_MD:
         a->o.summary_md = arg;

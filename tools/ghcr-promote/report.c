@@ -2,6 +2,7 @@
 #include "promote.h"
 #include "buf.h"
 #include "jsonio.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,21 @@ const char *pstatus_name(enum pstatus s)
 static json_object *str_or_null(const char *s)
 {
     return s && *s ? json_object_new_string(s) : NULL;
+}
+
+/* a text from the input or a registry, masked like a log line: stdout JSON, GITHUB_OUTPUT
+ * and the step summary are all made from these records */
+static json_object *masked(const char *s)
+{
+    char *m = rk_log_redact_dup(s ? s : "");
+    json_object *o = json_object_new_string(m ? m : "***");
+    free(m);
+    return o;
+}
+
+static json_object *masked_or_null(const char *s)
+{
+    return s && *s ? masked(s) : NULL;
 }
 
 static json_object *platforms_of(const struct pimage *im)
@@ -50,9 +66,9 @@ static json_object *record(const struct pimage *im, const struct pimage *d)
     json_object *o = json_object_new_object();
     int has_root = d->root != NULL;
     if (im->name)
-        rk_json_set_str(o, "name", im->name);
-    rk_json_set_str(o, "src", im->src_text);
-    rk_json_set(o, "dst", str_or_null(im->dst_text));
+        rk_json_set(o, "name", masked(im->name));
+    rk_json_set(o, "src", masked(im->src_text));
+    rk_json_set(o, "dst", masked_or_null(im->dst_text));
     rk_json_set_str(o, "status", pstatus_name(d->status));
     rk_json_set(o, "digest", str_or_null(has_root ? d->root->digest : NULL));
     rk_json_set(o, "source_digest", str_or_null(d->source_digest));
@@ -64,7 +80,7 @@ static json_object *record(const struct pimage *im, const struct pimage *d)
     rk_json_set(o, "blobs", blobs_of(d));
     rk_json_set_int(o, "bytes_uploaded", (int64_t)(im == d ? d->bytes_copied : 0));
     if (d->err.code != RK_OK)
-        rk_json_set_str(o, "error", d->err.msg);
+        rk_json_set(o, "error", masked(d->err.msg));
     if (d->referrers)
         rk_json_set(o, "referrers", json_object_get(d->referrers));
     return o;

@@ -131,6 +131,18 @@ int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e)
     return rc;
 }
 
+/* "scheme://user:pass@host/...": credentials that would be published with the link */
+static int url_has_userinfo(const char *url)
+{
+    const char *host = strstr(url, "://");
+    size_t n;
+    if (!host)
+        return 0;
+    host += 3;
+    n = strcspn(host, "/?#");
+    return memchr(host, '@', n) != NULL;
+}
+
 /* one asset of the context: {name, browser_download_url|url, size, sha256|digest, ...} */
 static int context_asset(struct ig_run *r, json_object *a, json_object *rel, struct rk_err *e)
 {
@@ -149,6 +161,11 @@ static int context_asset(struct ig_run *r, json_object *a, json_object *rel, str
                           "invalid asset list: asset '%s' needs a name and an "
                           "http(s) url",
                           x.name ? x.name : "?");
+    if (url_has_userinfo(x.url))
+        return rk_err_set(e, RK_INPUT,
+                          "invalid asset list: the url of asset '%s' holds credentials "
+                          "(user:password@), which would be published in the index",
+                          x.name);
     if (!tag && rel)
         tag = rk_json_str(rel, "tag_name");
     x.size = rk_json_int(a, "size", -1);
