@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "err.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -197,4 +198,52 @@ int rk_mkdir_p(const char *path, mode_t mode, struct rk_err *e)
     }
     free(p);
     return 0;
+}
+
+/* ".NAME.tmp-XXXXXX" as rk_atomic_open makes it (mkstemp: 6 of [A-Za-z0-9]) */
+static int is_atomic_temp(const char *name)
+{
+    size_t n = strlen(name);
+    const char *t = n > 12 ? name + n - 11 : NULL;
+    if (name[0] != '.' || !t || strncmp(t, ".tmp-", 5) != 0)
+        return 0;
+    for (int i = 5; i < 11; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
+              (t[i] >= '0' && t[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+int rk_remove_stale_temps(const char *dir, int depth, struct rk_err *e)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int removed = 0;
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? 0
+                   : rk_err_errno(e, RK_SYSTEM, "unable to read directory '%s'", dir);
+    while (removed >= 0 && (de = readdir(d)) != NULL) {
+        struct stat st;
+        char *path;
+        int sub;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (!(path = rk_path_join(dir, de->d_name))) {
+            removed = rk_err_set(e, RK_SYSTEM, "out of memory");
+            break;
+        }
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && is_atomic_temp(de->d_name)) {
+            if (unlink(path) == 0)
+                removed++;
+            else if (errno != ENOENT)
+                removed = rk_err_errno(e, RK_SYSTEM, "unable to remove '%s'", path);
+        } else if (depth > 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            sub = rk_remove_stale_temps(path, depth - 1, e);
+            removed = sub < 0 ? -1 : removed + sub;
+        }
+        free(path);
+    }
+    closedir(d);
+    return removed;
 }

@@ -41,5 +41,11 @@ int rk_mkdir_p(const char *path, mode_t mode, struct rk_err *e);
 const char *rk_basename(const char *path);
 /* "dir/name" (owned) or NULL on ENOMEM. */
 char *rk_path_join(const char *dir, const char *name);
+/* Remove the temporary files rk_atomic_open leaves when the process dies before commit or
+ * abort (".NAME.tmp-XXXXXX", regular files) from dir and its subdirectories (depth levels
+ * below it; symbolic links not followed). Meant for a tool that owns dir at start: a
+ * concurrent writer's temporary file would go too. A missing dir is fine. Returns the number
+ * removed, -1 with e set when dir cannot be read. */
+int rk_remove_stale_temps(const char *dir, int depth, struct rk_err *e);
 
 #endif

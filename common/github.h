@@ -100,7 +100,9 @@ int rk_github_paginate_parallel(struct rk_github *g, const char *path, const cha
 
 /* Upload a release asset from fd [0, size) to upload_url (the release's "upload_url", the
  * "{?name,label}" template is expanded here; label may be NULL). The credential is bound to
- * upload_url's origin for this request. *asset: the API's asset object (owned), may be NULL. */
+ * upload_url's origin for this request. *asset: the API's asset object (owned), may be NULL.
+ * A single attempt (no HTTP-level retry): a failed upload may leave a broken ('starter')
+ * asset of that name, which the caller deletes before trying again. */
 int rk_github_upload_asset(struct rk_github *g, const char *upload_url, const char *name,
                            const char *label, const char *content_type, int fd, uint64_t size,
                            json_object **asset, struct rk_err *e);

@@ -44,7 +44,9 @@ int rk_github_upload_asset(struct rk_github *g, const char *upload_url, const ch
     /* the credential is bound to the upload host the API named, for this request only */
     rk_gh_bearer(g, &req, req.url);
     rk_http_req_body_fd(&req, fd, 0, size);
-    req.flags = RK_HTTP_ANY_STATUS;
+    /* one attempt: an upload cut mid-body leaves a 'starter' asset that makes a blind resend
+     * fail with 422 already_exists; the caller cleans up and retries (gh-release upload) */
+    req.flags = RK_HTTP_ANY_STATUS | RK_HTTP_NO_RETRY;
     rk_http_resp_init(&resp);
     rk_http_do(&g->http, &req, &resp, NULL);
     rc = rk_gh_result(g, &req, &resp, RK_GH_NO_CACHE, asset, NULL, NULL, e);

@@ -37,7 +37,9 @@
  * Retry-After / x-ratelimit-reset asks when that is within max_wait_ms (else the request
  * fails at once). Other 4xx are final. A retried request restarts its whole redirect chain;
  * a streamed download resumes with Range when the server sent Accept-Ranges: bytes and
- * answers 206 with the matching offset, and otherwise restarts (fd truncated, hash reset).
+ * answers 206 with the matching offset, and otherwise restarts (fd truncated, hash reset);
+ * a download completed by such a resume reports the status of the whole body, 200 (a 206
+ * reaches the caller only for its own rk_http_req_range).
  * A POST retried after a 5xx may find its effect applied: callers of non-idempotent
  * requests handle "already exists", or set RK_HTTP_NO_RETRY.
  *

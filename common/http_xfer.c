@@ -291,6 +291,8 @@ static void complete(struct xfer *x)
     char st[64];
     long s = r->status;
     x->state = XFER_DONE;
+    if (s == 206 && x->req->out_fd >= 0 && !x->req->range && x->resume_from > 0)
+        r->status = s = 200; /* our own resume completed the whole body the caller asked for */
     if (s >= 200 && s < 300 && x->req->out_fd >= 0) {
         rk_sha256_final(&x->sha, md);
         rk_hex(md, RK_SHA256_LEN, r->sha256);

@@ -290,17 +290,34 @@ int rk_release_dedupe(struct rk_github *g, const struct rk_repo *r, const char *
                       json_object **keeper, struct rk_err *e)
 {
     json_object *list, *same, *keep;
-    int rc = 0;
+    size_t n;
+    int rc = 0, mine_listed = 0;
     *keeper = NULL;
     /* racing creations are the newest releases: the first page holds them */
     if (newest_releases(g, r, &list, e) < 0)
         return -1;
     same = rk_release_with_tag(list, tag);
     keep = pick_keeper(same);
-    if (keep && rel_id(keep) != mine) {
+    n = json_object_array_length(same);
+    /* every other draft goes: ours, and those of a creator that died before this step or of
+     * a POST that took effect although its answer was lost */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        json_object *rel = json_object_array_get_idx(same, i);
+        mine_listed |= rel_id(rel) == mine;
+        if (rel == keep || !rk_json_bool(rel, "draft", 0))
+            continue;
+        if (rel_id(rel) == mine)
+            rk_log_warn("another run created release %lld for tag '%s' first: deleting mine (%lld)",
+                        (long long)rel_id(keep), tag, (long long)mine);
+        else
+            rk_log_warn("deleting duplicate draft %lld of tag '%s' (keeping %lld)",
+                        (long long)rel_id(rel), tag, (long long)rel_id(keep));
+        rc = delete_release(g, r, rel_id(rel), e);
+    }
+    if (rc == 0 && keep && mine && !mine_listed && rel_id(keep) != mine) {
         rk_log_warn("another run created release %lld for tag '%s' first: deleting mine (%lld)",
                     (long long)rel_id(keep), tag, (long long)mine);
-        rc = delete_release(g, r, mine, e);
+        rc = delete_release(g, r, mine, e); /* not listed yet */
     }
     if (rc == 0 && keep)
         *keeper = json_object_get(keep);

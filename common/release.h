@@ -77,11 +77,11 @@ int rk_release_get(struct rk_github *g, const struct rk_repo *r, int64_t id, jso
                    struct rk_err *e);
 
 /* Concurrent creators of one tag converge: among the releases carrying tag (published ones
- * win, else the lowest id), keep one; when mine (a release id just created) is not the
- * keeper, delete mine and return the keeper. *keeper: owned. Other drafts are left alone:
- * their creators delete them when they run this step. Only the newest 100 releases are
- * looked at: racing creations are among them (an older release of the tag would have been
- * found before creating). */
+ * win, else the lowest id), keep one and delete every other draft of the tag: mine (a release
+ * id just created, 0 when none), and the duplicates left by a creator that died before this
+ * step or by a retried POST that had taken effect. *keeper: owned, NULL when the tag has no
+ * release listed. Only the newest 100 releases are looked at: racing creations are among them
+ * (an older release of the tag would have been found before creating). */
 int rk_release_dedupe(struct rk_github *g, const struct rk_repo *r, const char *tag, int64_t mine,
                       json_object **keeper, struct rk_err *e);
 

@@ -464,10 +464,17 @@ static void upload_streams_fd_then_download(void **state)
     struct logq q;
     rk_err_clear(&e);
     sha_of_fd(in, want);
-    /* the first attempt fails: the retry re-reads the body from the fd */
+    /* a single attempt (a failed upload may leave a broken asset: the caller retries) */
     json_object_put(control("POST", "/_emulator/faults",
                             "[{\"listener\":\"uploads\",\"kind\":\"5xx\",\"count\":1}]"));
     json_object_put(control("POST", "/_emulator/log/clear", "{}"));
+    assert_int_equal(rk_github_upload_asset(&gh, rk_json_str(rel, "upload_url"), "in file.bin",
+                                            "In", "application/octet-stream", in, SIZE, &asset, &e),
+                     -1);
+    assert_int_equal(e.code, RK_TRANSIENT);
+    assert_null(asset);
+    rk_err_clear(&e);
+    /* sent again by the caller: the body is re-read from the fd */
     if (rk_github_upload_asset(&gh, rk_json_str(rel, "upload_url"), "in file.bin", "In",
                                "application/octet-stream", in, SIZE, &asset, &e) < 0)
         fail_msg("%s", e.msg);
@@ -518,6 +525,37 @@ static void download_resumes_after_reset(void **state)
     assert_int_equal(q.status_206, 1); /* resumed with Range after the first 1000 bytes */
     assert_int_equal(q.with_auth, 0);
     assert_int_equal(logged("api", "/releases/assets/4002", 2).with_auth, 2);
+    close(out);
+}
+
+/* a download the client resumed with Range reports 200: the whole body arrived */
+static void resumed_download_reports_200(void **state)
+{
+    struct rk_http_req req;
+    struct rk_http_resp resp;
+    struct rk_err e;
+    json_object *asset = NULL;
+    int out = temp_file("resume200.bin", 0);
+    rk_err_clear(&e);
+    if (rk_github_get(&gh, REPO "/releases/assets/4002", &asset, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_non_null(rk_json_str(asset, "browser_download_url"));
+    json_object_put(control("POST", "/_emulator/faults",
+                            "[{\"listener\":\"downloads\",\"kind\":\"reset\","
+                            "\"reset_after_bytes\":1000,\"count\":1}]"));
+    json_object_put(control("POST", "/_emulator/log/clear", "{}"));
+    rk_http_req_init(&req, "GET", rk_json_str(asset, "browser_download_url"));
+    rk_http_req_output_fd(&req, out);
+    rk_http_resp_init(&resp);
+    if (rk_http_do(&gh.http, &req, &resp, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(resp.bytes, 2048);
+    assert_int_equal(resp.attempts, 2);
+    assert_int_equal(logged("downloads", "/", 2).status_206, 1);
+    rk_http_resp_release(&resp);
+    rk_http_req_release(&req);
+    json_object_put(asset);
     close(out);
 }
 
@@ -591,6 +629,7 @@ int main(void)
         cmocka_unit_test_setup(etag_cache_prunes_old_entries, reset_emulator),
         cmocka_unit_test_setup(upload_streams_fd_then_download, reset_emulator),
         cmocka_unit_test_setup(download_resumes_after_reset, reset_emulator),
+        cmocka_unit_test_setup(resumed_download_reports_200, reset_emulator),
         cmocka_unit_test_setup(download_restarts_after_5xx, reset_emulator),
         cmocka_unit_test_setup(download_of_missing_asset_is_remote, reset_emulator),
         cmocka_unit_test_setup(get_many_in_parallel, reset_emulator),

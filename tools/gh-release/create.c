@@ -4,7 +4,10 @@
  * find no release both create one; each then lists the releases of the tag and keeps the
  * published one, else the lowest id (ids grow with creation order, so every run that lists
  * after its own creation sees the lowest one), deleting its own when it is not the keeper.
- * The runs converge on one release whatever the interleaving (rk_release_dedupe). A tag
+ * The runs converge on one release whatever the interleaving (rk_release_dedupe), and a
+ * run that finds the release also deletes the other drafts of its tag (left by a creator that
+ * died, or by a POST that took effect although its answer was lost). POST /releases is sent
+ * without HTTP-level retry: a lost answer is settled by looking the release up. A tag
  * given with --target is created first (POST git/refs); a 422 there means it exists, which
  * is fine when it points to the same commit. */
 #include "ghr.h"
@@ -161,15 +164,51 @@ json_object *ghr_release_body(const struct ghr_release_spec *s, int for_create)
     return b;
 }
 
+/* POST /releases, one attempt at a time (RK_GH_NO_RETRY): an attempt whose answer was lost
+ * (5xx, reset, timeout) may have created the release, so before sending it again the release
+ * is looked up by tag, drafts included, and adopted when it is there. A 422 (a published
+ * release of the tag exists: ours, or a concurrent run's) is settled the same way. */
+static int post_release(struct ghr *g, const struct ghr_release_spec *s, json_object **mine,
+                        struct rk_err *e)
+{
+    json_object *body = ghr_release_body(s, 1);
+    char *path = ghr_path(g, "/releases");
+    int rc = path ? 0 : rk_err_set(e, RK_SYSTEM, "out of memory");
+    for (int round = 1; rc == 0; round++) {
+        long status = 0;
+        struct rk_err le;
+        if (rk_github_json(&g->gh, "POST", path, body, RK_GH_NO_RETRY, mine, &status, e) == 0)
+            break;
+        rc = -1;
+        json_object_put(*mine);
+        *mine = NULL;
+        if (e->code != RK_TRANSIENT && status != 422)
+            break;
+        rk_err_clear(&le);
+        if (rk_release_find(&g->gh, &g->repo, s->tag, mine, &le) == 0 && *mine) {
+            rk_log_warn("release '%s' exists (id %lld): an attempt took effect, adopting it",
+                        s->tag, (long long)rk_json_int(*mine, "id", 0));
+            rk_err_clear(e);
+            rc = 0;
+            break;
+        }
+        if (status == 422 || round >= g->gh.http.opts.max_attempts)
+            break; /* keeps the POST's error */
+        rk_log_warn("retrying the creation of release '%s'", s->tag);
+        rk_err_clear(e);
+        ghr_backoff(&g->gh, round);
+        rc = 0;
+    }
+    free(path);
+    json_object_put(body);
+    return rc;
+}
+
 int ghr_create_release(struct ghr *g, const struct ghr_release_spec *s, json_object **rel,
                        struct rk_err *e)
 {
-    json_object *body = ghr_release_body(s, 1), *mine = NULL;
-    char *path = ghr_path(g, "/releases");
-    int rc = path ? rk_github_json(&g->gh, "POST", path, body, 0, &mine, NULL, e)
-                  : rk_err_set(e, RK_SYSTEM, "out of memory");
-    free(path);
-    json_object_put(body);
+    json_object *mine = NULL;
+    int rc = post_release(g, s, &mine, e);
     *rel = NULL;
     if (rc == 0)
         rc = rk_release_dedupe(&g->gh, &g->repo, s->tag, rk_json_int(mine, "id", 0), rel, e);
@@ -177,6 +216,20 @@ int ghr_create_release(struct ghr *g, const struct ghr_release_spec *s, json_obj
         *rel = json_object_get(mine); /* not listed yet: ours */
     json_object_put(mine);
     return rc;
+}
+
+int ghr_settle_release(struct ghr *g, const char *tag, json_object **rel, struct rk_err *e)
+{
+    json_object *keeper = NULL;
+    if (!*rel || g->cli.dry_run)
+        return 0;
+    if (rk_release_dedupe(&g->gh, &g->repo, tag, rk_json_int(*rel, "id", 0), &keeper, e) < 0)
+        return -1;
+    if (keeper) {
+        json_object_put(*rel);
+        *rel = keeper;
+    }
+    return 0;
 }
 
 /* the fields of an update: the given ones; never turns a published release into a draft */
@@ -271,6 +324,8 @@ int ghr_create(struct ghr *g, struct rk_err *e)
     int rc = spec_from_opts(g, &s, &notes, e);
     if (rc == 0)
         rc = rk_release_find(&g->gh, &g->repo, s.tag, &rel, e);
+    if (rc == 0)
+        rc = ghr_settle_release(g, s.tag, &rel, e);
     if (rc == 0 && rel)
         rc = existing(g, &rel, &s, &action, e);
     else if (rc == 0 && (rc = prepare_tag(g, &s, &sha, e)) == 0 && !g->cli.dry_run) {

@@ -106,6 +106,10 @@ const char *ghr_content_type(const char *name);
 int ghr_patch_asset(struct rk_github *gh, const struct ghr *g, int64_t id, const char *name,
                     const char *label, json_object **out, struct rk_err *e);
 int ghr_delete_asset(struct rk_github *gh, const struct ghr *g, int64_t id, struct rk_err *e);
+/* Sleep before a tool-level retry (round 1 = the first retry) of a request sent with
+ * RK_GH_NO_RETRY: the client's backoff with full jitter (RELKIT_HTTP_BACKOFF_MS...). The retry
+ * is counted in the client's retries. */
+void ghr_backoff(struct rk_github *gh, int round);
 /* Read the notes: --notes, else --notes-file (- is stdin), else NULL. Owned. */
 int ghr_read_notes(const struct ghr *g, char **notes, struct rk_err *e);
 
@@ -241,9 +245,15 @@ int ghr_ensure_tag(struct ghr *g, const char *tag, const char *sha, struct rk_er
 int ghr_tag_commit(struct ghr *g, const char *tag, char **sha, struct rk_err *e);
 /* A commit-ish (sha, branch, tag) as a full commit sha (owned). */
 int ghr_resolve_commit(struct ghr *g, const char *ref, char **sha, struct rk_err *e);
-/* POST the release, then converge with concurrent creators (rk_release_dedupe). */
+/* POST the release (attempts without HTTP-level retry; a release an attempt created is found
+ * by tag and adopted), then converge with concurrent creators (rk_release_dedupe). */
 int ghr_create_release(struct ghr *g, const struct ghr_release_spec *s, json_object **rel,
                        struct rk_err *e);
+/* After finding the release of tag (*rel, may be NULL): delete the other drafts of the tag
+ * (left by a dead creator or a POST applied after its answer was lost; a published keeper
+ * may have drafts beside it) and make *rel the keeper (rk_release_dedupe). No-op in a dry
+ * run. */
+int ghr_settle_release(struct ghr *g, const char *tag, json_object **rel, struct rk_err *e);
 json_object *ghr_release_body(const struct ghr_release_spec *s, int for_create);
 
 #endif

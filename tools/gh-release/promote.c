@@ -168,7 +168,8 @@ static int stable_release(struct ghr *g, struct promo *p, struct rk_err *e)
     struct ghr_release_spec s = spec_of(g, p, 1);
     if (ghr_ensure_tag(g, p->tag, p->sha, e) < 0)
         return -1;
-    if (rk_release_find(&g->gh, &g->repo, p->tag, &p->rel, e) < 0)
+    if (rk_release_find(&g->gh, &g->repo, p->tag, &p->rel, e) < 0 ||
+        ghr_settle_release(g, p->tag, &p->rel, e) < 0)
         return -1;
     if (p->rel) {
         rk_log_info("resuming the promotion into release '%s' (id %lld)", p->tag,

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define UPLOAD_ROUNDS 3
+#define UPLOAD_ROUNDS 3 /* at least; else the client's max_attempts */
 
 int ghr_assets_now(struct ghr *g, struct rk_github *gh, json_object *release, json_object **out,
                    struct rk_err *e)
@@ -106,16 +106,27 @@ static int after_failure(struct ghr *g, struct rk_github *gh, struct ghr_upload 
 int ghr_upload_new(struct ghr *g, struct rk_github *gh, struct ghr_upload *u, struct ghr_file *f,
                    const char *name, json_object **asset, struct rk_err *e)
 {
+    /* the upload POST is a single attempt (rk_github_upload_asset): the rounds are the retries */
+    int rounds =
+        gh->http.opts.max_attempts > UPLOAD_ROUNDS ? gh->http.opts.max_attempts : UPLOAD_ROUNDS;
     for (int round = 1;; round++) {
+        struct rk_err last;
         int r;
         if (upload_raw(g, gh, u, f, name, asset, e) == 0)
             return 0;
-        if (round == UPLOAD_ROUNDS)
-            return -1;
+        last = *e;
         r = after_failure(g, gh, u, f, name, asset, e);
         if (r != 0)
             return r > 0 ? 0 : -1;
+        if (round >= rounds) {
+            /* given up after transient failures only (a broken upload removed, or nothing
+             * arrived): the last upload's error, as transient */
+            *e = last;
+            e->code = RK_TRANSIENT;
+            return -1;
+        }
         rk_log_warn("retrying the upload of '%s'", name);
+        ghr_backoff(gh, round);
     }
 }
 

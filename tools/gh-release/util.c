@@ -10,7 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+void ghr_backoff(struct rk_github *gh, int round)
+{
+    long ms = rk_http_backoff_ms(&gh->http.opts, round, (uint32_t)random());
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    gh->http.retries++;
+    if (ms <= 0)
+        return;
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
 
 int ghr_connect(struct ghr *g, struct rk_err *e)
 {

@@ -139,25 +139,30 @@ int ig_fetch_ranges(struct ig_run *r, struct ig_rfiles *fs, struct rk_err *e)
     return n ? range_batch(r, v, n, e) : 0;
 }
 
-/* after a whole download into fd: the hash, and the metadata when still missing */
-static void take_download(struct ig_rfile *f, struct rk_http_resp *resp, int fd)
+/* after a whole download into fd: the hash, and the metadata when still missing. A transient
+ * failure (retries exhausted) fails the run (-1, e set): an index written without the file's
+ * hash and metadata would be published degraded; other failures are warnings. */
+static int take_download(struct ig_rfile *f, struct rk_http_resp *resp, int fd, struct rk_err *e)
 {
     struct rk_zip_dir d;
     struct rk_err err;
     long i;
+    if (resp->err.code == RK_TRANSIENT)
+        return rk_err_set(e, RK_TRANSIENT, "unable to download '%s': %s", f->a->name,
+                          resp->err.msg);
     if (resp->err.code != RK_OK) {
         rk_log_warn("unable to download '%s': %s", f->a->name, resp->err.msg);
-        return;
+        return 0;
     }
     if (f->a->size >= 0 && resp->bytes != (uint64_t)f->a->size) {
         rk_log_warn("'%s': %llu bytes downloaded, %lld listed: hash not used", f->a->name,
                     (unsigned long long)resp->bytes, (long long)f->a->size);
-        return;
+        return 0;
     }
     if (!f->sha[0])
         snprintf(f->sha, sizeof(f->sha), "%s", resp->sha256), f->learned = 1;
     if (f->kind != RK_PY_WHEEL || f->m || f->meta_known)
-        return;
+        return 0;
     rk_err_clear(&err);
     rk_zip_dir_init(&d);
     if (rk_zip_dir_read(&d, fd, f->a->name, &err) < 0)
@@ -169,6 +174,7 @@ static void take_download(struct ig_rfile *f, struct rk_http_resp *resp, int fd)
     else
         got_text(f, rk_buf_cstr(&f->text), f->text.len);
     rk_zip_dir_release(&d);
+    return 0;
 }
 
 static int temp_file(struct rk_err *e)
@@ -205,8 +211,8 @@ static int whole_batch(struct ig_run *r, struct ig_rfile **v, size_t n, struct r
     if (rc == 0)
         rk_http_run(c, reqs, resps, n, r->o->jobs, &ignored);
     for (size_t i = 0; i < n; i++) {
-        if (rc == 0)
-            take_download(v[i], &resps[i], fds[i]);
+        if (rc == 0 && take_download(v[i], &resps[i], fds[i], e) < 0)
+            rc = -1;
         if (fds[i] >= 0)
             close(fds[i]);
         rk_http_req_release(&reqs[i]);

@@ -132,12 +132,28 @@ static int save_caches(struct ig_run *r, struct rk_err *e)
     return rk_hashcache_save(&r->cache, e);
 }
 
+/* the temporary files of a run killed while writing (common/fs.c atomic files): the output
+ * (pages in simple/NAME/, sidecars in upload/OWNER/REPO/TAG/) and the cache would keep them
+ * for ever */
+static int stale_temps(struct ig_run *r, struct rk_err *e)
+{
+    int n = rk_remove_stale_temps(r->o->output, 8, e);
+    int m = n >= 0 && r->o->cache_dir ? rk_remove_stale_temps(r->o->cache_dir, 8, e) : 0;
+    if (n < 0 || m < 0)
+        return -1;
+    if (n + m > 0)
+        rk_log_verbose("removed %d temporary file(s) left by an interrupted run", n + m);
+    return 0;
+}
+
 int ig_run(struct ig_run *r, json_object *ctx, json_object **result, struct rk_err *e)
 {
     size_t pages = 0, conflicts = 0;
     struct rk_pyindex_opts po = {r->o->title, 0, 0};
     *result = NULL;
     ig_phase(r, NULL);
+    if (!r->o->dry_run && stale_temps(r, e) < 0)
+        return -1;
     if (rk_hashcache_open(&r->cache, r->o->cache_dir, e) < 0)
         return -1;
     if (r->o->yank_list && ig_yank_load(r, r->o->yank_list, e) < 0)
