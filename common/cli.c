@@ -52,6 +52,22 @@ int rk_cli_option(struct rk_cli *c, int opt, const char *arg)
     }
 }
 
+int rk_cli_parse(struct rk_cli *c, int argc, char **argv, const char *shortopts,
+                 const struct option *longopts, rk_cli_tool_option_fn tool_option, void *ctx)
+{
+    int opt;
+    while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        int r = rk_cli_option(c, opt, optarg);
+        if (r == RK_CLI_EXIT_OK)
+            return RK_CLI_DONE;
+        if (r == RK_CLI_EXIT_USAGE)
+            return RK_USAGE;
+        if (r == RK_CLI_NOT_MINE && (r = tool_option(ctx, opt, optarg)) != 0)
+            return r;
+    }
+    return 0;
+}
+
 int rk_cli_usage_error(const struct rk_cli *c, const char *fmt, ...)
 {
     char msg[1024];

@@ -39,6 +39,17 @@ void rk_cli_init(struct rk_cli *c, const char *tool, const char *usage);
 /* Handle one getopt result. Returns RK_CLI_HANDLED, RK_CLI_NOT_MINE, or RK_CLI_EXIT_OK /
  * RK_CLI_EXIT_USAGE when main should return 0 / 2 now (help, version, unknown option). */
 int rk_cli_option(struct rk_cli *c, int opt, const char *arg);
+/* A tool's own options: 0 when handled, else an exit code (usually from rk_cli_usage_error). */
+typedef int (*rk_cli_tool_option_fn)(void *ctx, int opt, const char *arg);
+
+#define RK_CLI_DONE (-1) /* rk_cli_parse: --help or --version was answered, exit 0 */
+
+/* The getopt_long loop every tool runs: common options through rk_cli_option, the rest to
+ * tool_option(ctx, ...). Returns 0 to go on (optind at the first operand), RK_CLI_DONE when
+ * help or version was printed, or an exit code. */
+int rk_cli_parse(struct rk_cli *c, int argc, char **argv, const char *shortopts,
+                 const struct option *longopts, rk_cli_tool_option_fn tool_option, void *ctx);
+
 /* Print a usage error and return RK_USAGE. */
 int rk_cli_usage_error(const struct rk_cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

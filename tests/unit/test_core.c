@@ -127,13 +127,60 @@ static void cli_numbers_and_durations(void **state)
     assert_int_equal(rk_parse_duration("99999999999999999999d", &v), -1);
 }
 
+struct parse_seen {
+    const char *x;
+    int calls;
+};
+
+static int parse_tool_option(void *ctx, int opt, const char *arg)
+{
+    struct parse_seen *seen = ctx;
+    seen->calls++;
+    if (opt != 'x')
+        return RK_USAGE;
+    if (strcmp(arg, "bad") == 0)
+        return RK_INPUT;
+    seen->x = arg;
+    return 0;
+}
+
+static int parse(struct rk_cli *c, struct parse_seen *seen, int argc, char **argv)
+{
+    static const struct option longopts[] = {RK_CLI_LONGOPTS, {"ex", required_argument, NULL, 'x'},
+                                             {NULL, 0, NULL, 0}};
+    memset(seen, 0, sizeof(*seen));
+    rk_cli_init(c, "tool", "usage: tool\n");
+    optind = 0; /* full getopt reset between parses */
+    return rk_cli_parse(c, argc, argv, RK_CLI_SHORTOPTS "x:", longopts, parse_tool_option, seen);
+}
+
+static void cli_parse_routes_options(void **state)
+{
+    char *ok[] = {"tool", "--dry-run", "-x", "5", "--ex=6", "operand", NULL};
+    char *bad[] = {"tool", "--ex", "bad", "-x", "7", NULL};
+    char *version[] = {"tool", "--version", "-x", "8", NULL};
+    struct rk_cli c;
+    struct parse_seen seen;
+    assert_int_equal(parse(&c, &seen, 6, ok), 0);
+    assert_true(c.dry_run);
+    assert_int_equal(seen.calls, 2);
+    assert_string_equal(seen.x, "6");
+    assert_string_equal(ok[optind], "operand");
+    /* the tool's exit code stops the parse at once */
+    assert_int_equal(parse(&c, &seen, 5, bad), RK_INPUT);
+    assert_int_equal(seen.calls, 1);
+    /* --version answered: RK_CLI_DONE, nothing after it is parsed */
+    assert_int_equal(parse(&c, &seen, 4, version), RK_CLI_DONE);
+    assert_int_equal(seen.calls, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(err_first_cause_wins),     cmocka_unit_test(err_errno_appends_strerror),
         cmocka_unit_test(buf_cap_is_enforced),      cmocka_unit_test(buf_grows_and_detaches),
         cmocka_unit_test(digest_known_vectors),     cmocka_unit_test(digest_unhex_and_b64),
-        cmocka_unit_test(cli_numbers_and_durations),
+        cmocka_unit_test(cli_numbers_and_durations), cmocka_unit_test(cli_parse_routes_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,7 +75,6 @@ enum {
     OPT_PARALLEL,
 };
 
-#define DONE_OK (-1000) /* --help or --version answered */
 
 static const struct option longopts[] = {
     RK_CLI_LONGOPTS,
@@ -165,18 +164,23 @@ static int option(const struct rk_cli *cli, struct glg_opts *o, int c, const cha
     }
 }
 
+struct option_ctx {
+    const struct rk_cli *cli;
+    struct glg_opts *o;
+};
+
+static int option_cb(void *p, int c, const char *arg)
+{
+    struct option_ctx *x = p;
+    return option(x->cli, x->o, c, arg);
+}
+
 static int parse_args(struct rk_cli *cli, struct glg_opts *o, int argc, char **argv)
 {
-    int c;
-    while ((c = getopt_long(argc, argv, RK_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        int r = rk_cli_option(cli, c, optarg);
-        if (r == RK_CLI_EXIT_OK)
-            return DONE_OK;
-        if (r == RK_CLI_EXIT_USAGE)
-            return RK_USAGE;
-        if (r == RK_CLI_NOT_MINE && (r = option(cli, o, c, optarg)) != 0)
-            return r;
-    }
+    struct option_ctx x = {cli, o};
+    int r = rk_cli_parse(cli, argc, argv, RK_CLI_SHORTOPTS, longopts, option_cb, &x);
+    if (r != 0)
+        return r;
     if (optind < argc)
         return rk_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
     if (o->per_job && o->ref)
@@ -202,7 +206,7 @@ int main(int argc, char **argv)
     rc = parse_args(&cli, &o, argc, argv);
     if (rc != 0) {
         rk_reqs_release(&o.reqs);
-        return rc == DONE_OK ? RK_OK : rc;
+        return rc == RK_CLI_DONE ? RK_OK : rc;
     }
     if (!o.event)
         o.event = o.per_job ? "any" : "push";

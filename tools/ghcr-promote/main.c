@@ -126,8 +126,9 @@ static int registry_arg(struct args *a, const char *what, const char *arg)
     return 0;
 }
 
-static int tool_option(struct args *a, int c, const char *arg)
+static int tool_option(void *ctx, int c, const char *arg)
 {
+    struct args *a = ctx;
     int64_t n;
     switch (c) {
     case OPT_IMAGES:
@@ -175,19 +176,12 @@ static int tool_option(struct args *a, int c, const char *arg)
     }
 }
 
-/* 0 go on, -1 exit 0 (help/version), else an exit code */
+/* 0 go on, RK_CLI_DONE (help/version), else an exit code */
 static int parse_args(struct args *a, int argc, char **argv)
 {
-    int c;
-    while ((c = getopt_long(argc, argv, RK_CLI_SHORTOPTS "j:", longopts, NULL)) != -1) {
-        int r = rk_cli_option(&a->cli, c, optarg);
-        if (r == RK_CLI_EXIT_OK)
-            return -1;
-        if (r == RK_CLI_EXIT_USAGE)
-            return RK_USAGE;
-        if (r == RK_CLI_NOT_MINE && (r = tool_option(a, c, optarg)) != 0)
-            return r;
-    }
+    int r = rk_cli_parse(&a->cli, argc, argv, RK_CLI_SHORTOPTS "j:", longopts, tool_option, a);
+    if (r != 0)
+        return r;
     a->o.dry_run = a->cli.dry_run;
     if (argc - optind > 2)
         return rk_cli_usage_error(&a->cli, "too many arguments: SRC [DST]");
@@ -208,7 +202,7 @@ int main(int argc, char **argv)
     rc = parse_args(a, argc, argv);
     if (rc == 0)
         rc = promote_main(a, argc - optind, argv + optind);
-    else if (rc < 0)
+    else if (rc == RK_CLI_DONE)
         rc = RK_OK;
     for (size_t i = 0; i < a->nplat_buf; i++)
         free(a->plat_buf[i]);

@@ -209,21 +209,27 @@ static int check_opts(struct rk_cli *c, struct ig_opts *o, int no_cache)
     return 0;
 }
 
+struct option_ctx {
+    struct rk_cli *c;
+    struct ig_opts *o;
+    int no_cache;
+};
+
+static int option_cb(void *p, int opt, const char *arg)
+{
+    struct option_ctx *x = p;
+    return tool_option(x->c, x->o, opt, arg, &x->no_cache);
+}
+
 static int parse_args(struct rk_cli *c, struct ig_opts *o, int argc, char **argv)
 {
-    int opt, rc, no_cache = 0;
-    while ((opt = getopt_long(argc, argv, RK_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        rc = rk_cli_option(c, opt, optarg);
-        if (rc == RK_CLI_EXIT_OK)
-            return -1;
-        if (rc == RK_CLI_EXIT_USAGE)
-            return RK_USAGE;
-        if (rc == RK_CLI_NOT_MINE && (rc = tool_option(c, o, opt, optarg, &no_cache)) != 0)
-            return rc;
-    }
+    struct option_ctx x = {c, o, 0};
+    int rc = rk_cli_parse(c, argc, argv, RK_CLI_SHORTOPTS, longopts, option_cb, &x);
+    if (rc != 0)
+        return rc;
     if (optind < argc)
         return rk_cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
-    return check_opts(c, o, no_cache);
+    return check_opts(c, o, x.no_cache);
 }
 
 static int compile_regex(struct rk_cli *c, struct ig_run *r)
@@ -280,8 +286,8 @@ int main(int argc, char **argv)
 #endif
     rk_cli_init(&c, "index-gen", usage);
     rc = parse_args(&c, &o, argc, argv);
-    if (rc == -1)
-        return 0;
+    if (rc == RK_CLI_DONE)
+        return RK_OK;
     if (rc != 0)
         return rc;
     o.dry_run = c.dry_run;

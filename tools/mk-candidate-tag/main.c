@@ -81,7 +81,6 @@ enum {
     OPT_REUSE,
 };
 
-#define DONE_OK (-1000) /* --help or --version answered */
 
 static const struct option longopts[] = {
     RK_CLI_LONGOPTS,
@@ -169,18 +168,23 @@ static int option(const struct rk_cli *cli, struct mct_opts *o, int c, const cha
     }
 }
 
+struct option_ctx {
+    const struct rk_cli *cli;
+    struct mct_opts *o;
+};
+
+static int option_cb(void *p, int c, const char *arg)
+{
+    struct option_ctx *x = p;
+    return option(x->cli, x->o, c, arg);
+}
+
 static int parse_args(struct rk_cli *cli, struct mct_opts *o, int argc, char **argv)
 {
-    int c;
-    while ((c = getopt_long(argc, argv, RK_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        int r = rk_cli_option(cli, c, optarg);
-        if (r == RK_CLI_EXIT_OK)
-            return DONE_OK;
-        if (r == RK_CLI_EXIT_USAGE)
-            return RK_USAGE;
-        if (r == RK_CLI_NOT_MINE && (r = option(cli, o, c, optarg)) != 0)
-            return r;
-    }
+    struct option_ctx x = {cli, o};
+    int r = rk_cli_parse(cli, argc, argv, RK_CLI_SHORTOPTS, longopts, option_cb, &x);
+    if (r != 0)
+        return r;
     if (optind < argc)
         return rk_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
     if (o->local && o->repo)
@@ -215,5 +219,5 @@ int main(int argc, char **argv)
     if (ctx)
         json_object_put(ctx);
     free(o.version_files);
-    return rc == DONE_OK ? RK_OK : rc;
+    return rc == RK_CLI_DONE ? RK_OK : rc;
 }

@@ -70,18 +70,16 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
+static int option_cb(void *ctx, int c, const char *arg)
+{
+    return retag_main_option(ctx, c, arg);
+}
+
 static int parse_args(struct args *a, int argc, char **argv)
 {
-    int c;
-    while ((c = getopt_long(argc, argv, RK_CLI_SHORTOPTS "o:j:", longopts, NULL)) != -1) {
-        int r = rk_cli_option(&a->cli, c, optarg);
-        if (r == RK_CLI_EXIT_OK)
-            return -RK_OK - 100;
-        if (r == RK_CLI_EXIT_USAGE)
-            return RK_USAGE;
-        if (r == RK_CLI_NOT_MINE && (r = retag_main_option(a, c, optarg)) != 0)
-            return r;
-    }
+    int r = rk_cli_parse(&a->cli, argc, argv, RK_CLI_SHORTOPTS "o:j:", longopts, option_cb, a);
+    if (r != 0)
+        return r;
     a->o.dry_run = a->cli.dry_run;
     if (a->o.set_version && a->o.final)
         return rk_cli_usage_error(&a->cli, "--set-version and --final exclude each other");
@@ -161,5 +159,5 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(a->finalize_text) / sizeof(a->finalize_text[0]); i++)
         free(a->finalize_text[i]);
     free(a);
-    return rc == -RK_OK - 100 ? RK_OK : rc;
+    return rc == RK_CLI_DONE ? RK_OK : rc;
 }
