@@ -3,14 +3,7 @@
 # the emulator returns are validated against GitHub's OpenAPI description. Scenarios: a walk to
 # depth 30 over three workflows' runs; check runs with re-runs, statuses and regexes; the
 # branch's rules and protection; nothing green; per-job mode over 90 runs of a 10-job matrix.
-set -u
-src=${RELKIT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-py=${RELKIT_PYTHON:-/usr/bin/python3}
-bin=${RELKIT_BIN:-$src/build}
-export RELKIT_PYTHON=$py RELKIT_SRC=$src PATH="$bin:$PATH"
-emu=$src/tests/fakes/github
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relkit-conf.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 scenario_walk() {
     set -e
@@ -40,12 +33,6 @@ d = json.load(open(sys.argv[1]))["per_job"]
 assert d["runs"] == 90 and d["requests"] == 91 and len(d["keys"]) == 10, d
 assert d["keys"]["model-4"]["last_good"]["run_number"] == 285, d["keys"]["model-4"]' "$tmp/jobs.json"
 }
-export -f scenario_walk scenario_jobs
-export tmp py
-rc=0
-"$emu/with-emulator.sh" --seed "$emu/seeds/glg_green.json" -- \
-    bash "$src/tests/conformance/with-prism.sh" -- bash -c scenario_walk || rc=1
-"$emu/with-emulator.sh" --seed "$emu/seeds/glg_matrix.json" -- \
-    bash "$src/tests/conformance/with-prism.sh" -- bash -c scenario_jobs || rc=1
-if [ $rc = 0 ]; then echo "2 passed, 0 failed"; else echo "conformance get_latest_green: failed" >&2; fi
-exit $rc
+conf_run glg_green.json scenario_walk
+conf_run glg_matrix.json scenario_jobs
+conf_done

@@ -5,14 +5,7 @@
 # replaced with --clobber), validated and published, downloaded and verified, listed and
 # viewed; the candidate promoted to v3.1.0 (tag, copies, wheels, publish); the nightly pruned
 # with its tag. The uploads and downloads hosts are not behind Prism (not api.github.com).
-set -u
-src=${RELKIT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-py=${RELKIT_PYTHON:-/usr/bin/python3}
-bin=${RELKIT_BIN:-$src/build}
-export RELKIT_PYTHON=$py RELKIT_SRC=$src PATH="$bin:$PATH"
-emu=$src/tests/fakes/github
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relkit-conf.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 scenario_gh_release() {
     set -e
@@ -56,10 +49,5 @@ scenario_gh_release() {
         </dev/null >"$d/prune.json"
     [ "$(get "$d/prune.json" '["deleted"][0]["tag"]')" = iree-3.2.0rc20241125 ]
 }
-export -f scenario_gh_release
-export tmp py
-rc=0
-"$emu/with-emulator.sh" --seed "$emu/seeds/ghr_iree.json" -- \
-    bash "$src/tests/conformance/with-prism.sh" -- bash -c scenario_gh_release || rc=1
-if [ $rc = 0 ]; then echo "1 passed, 0 failed"; else echo "conformance gh_release: failed" >&2; fi
-exit $rc
+conf_run ghr_iree.json scenario_gh_release
+conf_done

@@ -3,14 +3,7 @@
 # emulator returns are validated against GitHub's OpenAPI description. Scenarios: a full
 # generation from releases (list, pages), a re-run with the ETag cache (304s), the past-cap
 # path (tags list, releases by tag) on 1005 releases.
-set -u
-src=${RELKIT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-py=${RELKIT_PYTHON:-/usr/bin/python3}
-bin=${RELKIT_BIN:-$src/build}
-export RELKIT_PYTHON=$py RELKIT_SRC=$src PATH="$bin:$PATH"
-emu=$src/tests/fakes/github
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relkit-conf.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 scenario_basic() {
     set -e
@@ -28,12 +21,6 @@ scenario_cap() {
     index-gen --no-cache --no-metadata-fetch --repo relkit-test/many --output "$tmp/o4" </dev/null >"$tmp/r4.json"
     "$py" -c 'import json,sys; d=json.load(open(sys.argv[1]))["index"]; assert d["releases"] == 1005, d' "$tmp/r4.json"
 }
-export -f scenario_basic scenario_cap
-export tmp py
-rc=0
-"$emu/with-emulator.sh" --seed "$emu/seeds/idx_basic.json" -- \
-    bash "$src/tests/conformance/with-prism.sh" -- bash -c scenario_basic || rc=1
-"$emu/with-emulator.sh" --seed "$emu/seeds/idx_cap.json" -- \
-    bash "$src/tests/conformance/with-prism.sh" -- bash -c scenario_cap || rc=1
-if [ $rc = 0 ]; then echo "2 passed, 0 failed"; else echo "conformance index_gen: failed" >&2; fi
-exit $rc
+conf_run idx_basic.json scenario_basic
+conf_run idx_cap.json scenario_cap
+conf_done

@@ -4,14 +4,7 @@
 # validated against GitHub's OpenAPI description. Scenarios: candidate tags (one after the
 # existing ones, a taken number, a 5xx before the write), an annotated tag, --reuse through an
 # annotated tag, a date-only collision, a commit resolved by branch name with --date commit.
-set -u
-src=${RELKIT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-py=${RELKIT_PYTHON:-/usr/bin/python3}
-bin=${RELKIT_BIN:-$src/build}
-export RELKIT_PYTHON=$py RELKIT_SRC=$src PATH="$bin:$PATH"
-emu=$src/tests/fakes/github
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/relkit-conf.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 scenario_tags() {
     set -e
@@ -40,10 +33,5 @@ scenario_tags() {
     mct --sha main --date commit --preset iree --base-version 3.1.0 >/dev/null 2>"$tmp/7.err" || rc=$?
     [ "$rc" = 4 ]
 }
-export -f scenario_tags
-export tmp py
-rc=0
-"$emu/with-emulator.sh" --seed "$emu/seeds/glg_tags.json" -- \
-    bash "$src/tests/conformance/with-prism.sh" -- bash -c scenario_tags || rc=1
-if [ $rc = 0 ]; then echo "1 passed, 0 failed"; else echo "conformance mk_candidate_tag: failed" >&2; fi
-exit $rc
+conf_run glg_tags.json scenario_tags
+conf_done
