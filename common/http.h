@@ -141,7 +141,8 @@ struct rk_http_resp {
     struct rk_http_header *headers; /* owned, of the final response */
     size_t nheaders;
     uint64_t bytes;                 /* body bytes of the final response (incl. resumed part) */
-    char sha256[RK_SHA256_HEX_LEN]; /* hex sha256 of the final 2xx body; "" otherwise */
+    char sha256[RK_SHA256_HEX_LEN]; /* hex sha256 of a 2xx body streamed to out_fd; "" for
+                                       in-memory bodies and failures */
     char *url;                      /* owned: the last URL requested (after redirects) */
     int attempts;                   /* 1 when no retry was needed */
     int redirects;
