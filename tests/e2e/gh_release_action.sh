@@ -41,6 +41,15 @@ ra --input command=publish --input "context=$ctx" --input "expect=*.whl
 expect_rc 0
 expect_eq "$(emu_py 'r=releases("nightly-20990102")[0]; print(r["draft"], r["prerelease"])')" "False True" "published"
 
+t_case "action prune: outputs deleted and deleted-tags"
+ra --input command=prune --input older-than=180d --input tag-regex='^(nightly|other)-' \
+    --input keep=4 --input cleanup-tag=true
+expect_rc 0
+expect_eq "$(out deleted)" '["nightly-20250301","other-20250101"]' "deleted"
+expect_eq "$(out deleted-tags)" '["nightly-20250301","other-20250101"]' "deleted-tags"
+expect_eq "$(tag_exists other-20250101)" no "tag other-20250101"
+grep -q "| deleted tag |" <<<"$(json_get '["summary"]')" || t_fail "no deleted tags in the summary"
+
 t_case "action: a failing command fails the step"
 ra --input command=publish --input "context=$ctx" --input "expect=*.dmg"
 expect_rc 1

@@ -125,4 +125,19 @@ for round in 1 2 3; do
     grep -q "another run created release" "$T_TMP"/race-*.err || t_fail "no duplicate was created in round $round"
 done
 emu_no_faults
+t_case "a POST the client timed out on and GitHub applied late: one draft, adopted"
+# GitHub applies the first POST 1.5 s after it was sent, the client gives up after 0.5 s: the
+# run waits until GitHub is done with it (RELKIT_GITHUB_REQUEST_MAX_MS after sending), finds
+# the release and sends no second POST
+emu_log_clear
+emu_faults '[{"kind": "latency", "route": "^POST /repos/[^/]+/[^/]+/releases$", "ms": 1500, "count": 1}]'
+RELKIT_HTTP_TIMEOUT_MS=500 RELKIT_GITHUB_REQUEST_MAX_MS=3000 \
+    run gh-release create late-1 --target d342c42d418a82e800bdbbe6d78f434d06037f61 --draft
+emu_no_faults
+expect_rc 0
+expect_err "the creation of release 'late-1' timed out: waiting"
+expect_err "an attempt took effect, adopting it"
+expect_eq "$(release_count late-1)" 1 "releases of late-1"
+expect_eq "$(json_get '["release"]["id"]')" "$(emu_py 'print(releases("late-1")[0]["id"])')" "the release adopted"
+expect_eq "$(emu_py 'print(sum(1 for e in L if e["method"] == "POST" and e["path"].endswith("/releases")))')" 1 "POSTs"
 t_done

@@ -79,7 +79,11 @@ expect_schema gh-release.output
 expect_eq "$(json_py '[(a["name"], a["status"]) for a in d["assets"]]')" \
     '[["good.bin", "ok"], ["nodigest.bin", "unverified"], ["corrupt.bin", "mismatch"], ["pkg-1.0-py3-none-any.whl", "ok"]]' "statuses"
 expect_eq "$(json_get '["verify"]')" '{"ok": 2, "mismatch": 1, "missing": 0, "missing-local": 0, "unverified": 1}' "counts"
-expect_err "'corrupt.bin': mismatch"
+expect_err "'corrupt.bin': sha256 "
+expect_err "does not match the digest"
+# one error line per problem; the count is information
+expect_eq "$(grep -c ': error: ' <<<"$T_ERR")" 1 "error lines"
+expect_eq "$(grep -c '^gh-release: 1 mismatched, 0 missing$' <<<"$T_ERR")" 1 "count line"
 
 t_case "verify only some assets (--pattern)"
 run gh-release verify --tag assets-1 -p 'good.*' -p '*.whl'
@@ -99,6 +103,9 @@ echo "x" >"$T_TMP/stray.bin"
 run gh-release verify --tag assets-1 "$T_TMP/good.bin" "$T_TMP/stray.bin"
 expect_rc 1
 expect_eq "$(json_py '[a["status"] for a in d["assets"]]')" '["mismatch", "missing"]' "statuses"
+expect_eq "$(grep ': error: ' <<<"$T_ERR")" "gh-release: error: 'good.bin': mismatch
+gh-release: error: 'stray.bin': missing" "error lines"
+expect_err "1 mismatched, 1 missing"
 
 t_case "verify a download directory (--dir)"
 gh-release download --tag assets-1 -D "$T_TMP/dl" good.bin nodigest.bin '*.whl' </dev/null >/dev/null 2>&1

@@ -152,4 +152,39 @@ run_in retagged.json gh-release promote --from $RC --release-version 3.1.0.post1
 expect_rc 0
 expect_eq "$(json_get '["plan"]["tag"]')" v3.1.0-p1 "tag"
 expect_eq "$(json_get '["plan"]["release"]["name"]')" "Release v3.1.0.post1" "title"
+# the version: --release-version, else the context's "version" (mk-candidate-tag's), else the
+# retagged wheels' common version, else the candidate tag's
+with_ctx() { "$RELKIT_PYTHON" -c 'import json, sys
+d = json.load(open("retagged.json")); exec(sys.argv[1]); print(json.dumps(d))' "$1" >ctx.json; }
+
+t_case "the context's \"version\" (a candidate version) gives the stable version"
+with_ctx 'd["version"] = "3.2.0.dev2024111901"'
+run_in ctx.json gh-release promote --from $RC --dry-run
+expect_rc 0
+expect_eq "$(json_get '["plan"]["tag"]')" v3.2.0 "tag"
+expect_eq "$(json_get '["plan"]["release"]["name"]')" "Release v3.2.0" "title"
+
+t_case "--release-version wins over the context's \"version\""
+run_in ctx.json gh-release promote --from $RC --release-version 3.2.1 --dry-run
+expect_rc 0
+expect_eq "$(json_get '["plan"]["tag"]')" v3.2.1 "tag"
+
+t_case "an invalid \"version\" in the context is refused"
+with_ctx 'd["version"] = "three"'
+run_in ctx.json gh-release promote --from $RC --dry-run
+expect_rc 3
+expect_error_line gh-release
+expect_err "the context's \"version\": invalid version 'three'"
+
+t_case "without a context version: the version the retagged wheels all have"
+with_ctx 'for w in d["wheels"]: w["version"] = "3.1.1"'
+run_in ctx.json gh-release promote --from $RC --dry-run
+expect_rc 0
+expect_eq "$(json_get '["plan"]["tag"]')" v3.1.1 "tag"
+
+t_case "wheels with different versions: the candidate tag's"
+with_ctx 'd["wheels"][0]["version"] = "3.1.1"'
+run_in ctx.json gh-release promote --from $RC --dry-run
+expect_rc 0
+expect_eq "$(json_get '["plan"]["tag"]')" v3.1.0 "tag"
 t_done

@@ -78,4 +78,57 @@ expect_rc 0
 expect_eq "$(deleted)" '["nightly-20240102"]' "deleted"
 GITHUB_REPOSITORY=relkit-test/ghr-latest run gh-release view v0.1.0
 expect_eq "$(json_get '["release"]["latest"]')" true "v0.1.0 is still the latest"
+# --cleanup-tag with --tag-regex: tags that carry no release at all (left by a failed or killed
+# run, or never released) go when older than --older-than
+delete_plan() { json_py '[(r["tag"], r["action"]) for r in d["plan"] if r["action"] == "delete_tag"]'; }
+
+t_case "--cleanup-tag --dry-run lists a tag left without a release too"
+run gh-release prune --older-than 180d --tag-regex '^other-' --cleanup-tag --dry-run
+expect_rc 0
+expect_schema gh-release.output
+expect_eq "$(delete_plan)" '[["other-20250101", "delete_tag"]]' "plan"
+expect_eq "$(json_py 'd["plan"][0]["date"]')" '"2024-02-01T00:00:00Z"' "the commit's date"
+expect_eq "$(json_py 'd["deleted_tags"]')" '[]' "deleted_tags"
+expect_eq "$(tag_exists other-20250101)" yes "tag kept"
+
+t_case "a tag left without a release is deleted, listed in deleted_tags"
+emu_log_clear
+run gh-release prune --older-than 180d --tag-regex '^other-' --cleanup-tag --yes
+expect_rc 0
+expect_schema gh-release.output
+expect_eq "$(deleted)" '[]' "deleted releases"
+expect_eq "$(json_py 'd["deleted_tags"]')" '["other-20250101"]' "deleted_tags"
+expect_eq "$(tag_exists other-20250101)" no "tag"
+expect_eq "$(emu_py 'print([e["path"].split("/git/")[1] for e in L if "/git/" in e["path"] and e["method"] == "GET"])')" \
+    "['matching-refs/tags%2Fother-', 'commits/f5154d45d489970820ea1a24b44d8366235d2174']" "tag requests"
+
+t_case "a tag whose DELETE failed is deleted by the re-run"
+emu_reset
+emu_faults '[{"kind": "5xx", "status": 502, "route": "^DELETE /repos/relkit-test/ghr/git/refs/", "count": -1}]'
+RELKIT_HTTP_MAX_ATTEMPTS=2 run gh-release prune --older-than 180d --tag-regex '^nightly-20250301$' --cleanup-tag --yes
+expect_rc 5
+emu_no_faults
+expect_eq "$(release_count nightly-20250301)" 0 "release deleted"
+expect_eq "$(tag_exists nightly-20250301)" yes "tag left"
+run gh-release prune --older-than 180d --tag-regex '^nightly-20250301$' --cleanup-tag --yes
+expect_rc 0
+expect_eq "$(deleted)" '[]' "no release left to delete"
+expect_eq "$(json_py 'd["deleted_tags"]')" '["nightly-20250301"]' "deleted_tags"
+expect_eq "$(tag_exists nightly-20250301)" no "tag"
+
+t_case "a tag with a release is never touched; a tag newer than --older-than is kept"
+# v0.9.0, v1.0.0: stable releases; v2.0.0: annotated, tagged today (commit of 2024); base:
+# lightweight at a commit of 2024-01-01
+run gh-release prune --older-than 180d --tag-regex '^(v|base)' --cleanup-tag --dry-run
+expect_rc 0
+expect_eq "$(delete_plan)" '[["base", "delete_tag"]]' "plan"
+run gh-release prune --older-than 2000d --tag-regex '^(v|base)' --cleanup-tag --dry-run
+expect_rc 0
+expect_eq "$(delete_plan)" '[]' "plan with 2000d"
+
+t_case "without --tag-regex no tag without a release is touched"
+run gh-release prune --older-than 180d --cleanup-tag --yes
+expect_rc 0
+expect_eq "$(json_py 'd["deleted_tags"]')" '["nightly-20250501", "nightly-20250401", "other-20250101"]' "deleted_tags"
+expect_eq "$(tag_exists base)" yes "tag base"
 t_done

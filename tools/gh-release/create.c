@@ -164,10 +164,26 @@ json_object *ghr_release_body(const struct ghr_release_spec *s, int for_create)
     return b;
 }
 
+/* An attempt the client's own timeout (RELKIT_HTTP_TIMEOUT_MS) ended got no answer, and GitHub
+ * may still be working on it: wait until GitHub is done with it (ghr_request_max_ms after it
+ * was sent), so that the lookup that follows finds a release it created late, instead of a
+ * second POST making a duplicate draft. */
+static void wait_late_post(struct ghr *g, const char *tag, int64_t sent, long status)
+{
+    long timeout = g->gh.http.opts.timeout_ms;
+    int64_t now = ghr_now_ms(), until = sent + ghr_request_max_ms();
+    if (status != 0 || timeout <= 0 || now - sent + 50 < timeout || until <= now)
+        return;
+    rk_log_warn("the creation of release '%s' timed out: waiting %lld ms for GitHub to finish it",
+                tag, (long long)(until - now));
+    ghr_sleep_ms((long)(until - now));
+}
+
 /* POST /releases, one attempt at a time (RK_GH_NO_RETRY): an attempt whose answer was lost
  * (5xx, reset, timeout) may have created the release, so before sending it again the release
- * is looked up by tag, drafts included, and adopted when it is there. A 422 (a published
- * release of the tag exists: ours, or a concurrent run's) is settled the same way. */
+ * is looked up by tag, drafts included, and adopted when it is there (after a timeout, once
+ * GitHub is done with the attempt: wait_late_post). A 422 (a published release of the tag
+ * exists: ours, or a concurrent run's) is settled the same way. */
 static int post_release(struct ghr *g, const struct ghr_release_spec *s, json_object **mine,
                         struct rk_err *e)
 {
@@ -177,6 +193,7 @@ static int post_release(struct ghr *g, const struct ghr_release_spec *s, json_ob
     for (int round = 1; rc == 0; round++) {
         long status = 0;
         struct rk_err le;
+        int64_t sent = ghr_now_ms();
         if (rk_github_json(&g->gh, "POST", path, body, RK_GH_NO_RETRY, mine, &status, e) == 0)
             break;
         rc = -1;
@@ -184,6 +201,7 @@ static int post_release(struct ghr *g, const struct ghr_release_spec *s, json_ob
         *mine = NULL;
         if (e->code != RK_TRANSIENT && status != 422)
             break;
+        wait_late_post(g, s->tag, sent, status);
         rk_err_clear(&le);
         if (rk_release_find(&g->gh, &g->repo, s->tag, mine, &le) == 0 && *mine) {
             rk_log_warn("release '%s' exists (id %lld): an attempt took effect, adopting it",

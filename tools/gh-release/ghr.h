@@ -75,6 +75,7 @@ struct ghr {
     uint64_t pool_requests, pool_retries; /* HTTP requests of the worker threads' clients */
     char *kept[8];                        /* owned copies of context strings (ghr_keep) */
     size_t nkept;
+    int reported; /* the command's RK_NEGATIVE failure was reported line by line already */
 };
 
 /* options.c */
@@ -110,6 +111,11 @@ int ghr_delete_asset(struct rk_github *gh, const struct ghr *g, int64_t id, stru
  * RK_GH_NO_RETRY: the client's backoff with full jitter (RELKIT_HTTP_BACKOFF_MS...). The retry
  * is counted in the client's retries. */
 void ghr_backoff(struct rk_github *gh, int round);
+void ghr_sleep_ms(long ms);
+int64_t ghr_now_ms(void); /* monotonic */
+/* How long GitHub may still apply a request after it was sent: RELKIT_GITHUB_REQUEST_MAX_MS,
+ * default 10000 (GitHub ends a request that takes more than 10 s). */
+long ghr_request_max_ms(void);
 /* Read the notes: --notes, else --notes-file (- is stdin), else NULL. Owned. */
 int ghr_read_notes(const struct ghr *g, char **notes, struct rk_err *e);
 
@@ -221,6 +227,15 @@ int ghr_regex(const char *re, regex_t *rx, struct rk_err *e); /* ERE, no sub-mat
 int ghr_list_releases(struct ghr *g, json_object **list, int *capped, struct rk_err *e);
 /* Seconds since the release was published (drafts: created); -1 when unknown. */
 int ghr_release_age(json_object *rel, time_t now, int64_t *age);
+
+/* prune_tags.c: prune --cleanup-tag with --tag-regex: delete the tags matching the regex that
+ * no release in list (borrowed: every release) carries and that are older than --older-than.
+ * Appends {tag, action "delete_tag", sha, date} to plan (--dry-run) or each deleted tag's name
+ * to tags (a real run). */
+int ghr_prune_tags(struct ghr *g, json_object *list, json_object *plan, json_object *tags,
+                   struct rk_err *e);
+/* DELETE refs/tags/tag on gh; a tag already gone is fine */
+int ghr_delete_tag(struct ghr *g, struct rk_github *gh, const char *tag, struct rk_err *e);
 
 /* commands */
 int ghr_create(struct ghr *g, struct rk_err *e);

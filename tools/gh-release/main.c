@@ -32,6 +32,28 @@ static int read_context(struct ghr *g, struct rk_err *e)
     return rk_context_read(g->cli.context_path, "files", &g->ctx, e);
 }
 
+/* prune: "deleted" (the tags of the releases deleted) and "deleted-tags", JSON arrays */
+static int prune_outputs(struct ghr *g, struct rk_err *e)
+{
+    json_object *rels = rk_json_array(g->ctx, "deleted"),
+                *tags = rk_json_array(g->ctx, "deleted_tags");
+    json_object *names = json_object_new_array();
+    size_t n = rels ? json_object_array_length(rels) : 0;
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = rk_json_str(json_object_array_get_idx(rels, i), "tag");
+        if (t)
+            json_object_array_add(names, json_object_new_string(t));
+    }
+    rc = rk_gh_output("deleted", json_object_to_json_string_ext(names, JSON_C_TO_STRING_PLAIN), e);
+    json_object_put(names);
+    if (rc == 0)
+        rc = rk_gh_output(
+            "deleted-tags",
+            tags ? json_object_to_json_string_ext(tags, JSON_C_TO_STRING_PLAIN) : "[]", e);
+    return rc;
+}
+
 /* $GITHUB_OUTPUT: the context and the key fields */
 static int actions_outputs(struct ghr *g, struct rk_err *e)
 {
@@ -41,6 +63,8 @@ static int actions_outputs(struct ghr *g, struct rk_err *e)
         return 0;
     if (rk_gh_output("context", json_object_to_json_string_ext(g->ctx, JSON_C_TO_STRING_PLAIN), e) <
         0)
+        return -1;
+    if (g->cmd == GHR_PRUNE && prune_outputs(g, e) < 0)
         return -1;
     if (rel) {
         snprintf(id, sizeof(id), "%lld", (long long)rk_json_int(rel, "id", 0));
@@ -98,6 +122,11 @@ static void summary_tables(struct ghr *g, struct rk_buf *md)
         rk_buf_puts(md, "\n| deleted | action | published |\n| --- | --- | --- |\n");
         summary_rows(md, d, rel_keys, 3);
     }
+    d = rk_json_array(g->ctx, "deleted_tags");
+    if (d && json_object_array_length(d)) {
+        rk_buf_puts(md, "\n| deleted tag |\n| --- |\n");
+        summary_rows(md, d, rel_keys, 1);
+    }
 }
 
 static int summary(struct ghr *g, int rc, struct rk_err *e)
@@ -147,6 +176,8 @@ static int run(struct ghr *g, struct rk_err *e)
         return out;
     if (actions_outputs(g, e) < 0 || summary(g, rc, e) < 0)
         return rk_log_report(e);
+    if (rc < 0 && g->reported)
+        return e->code;
     return rc < 0 ? rk_log_report(e) : RK_OK;
 }
 

@@ -20,6 +20,7 @@
 struct promo {
     const char *from;
     char version[RK_PEP440_MAX_TEXT];
+    char wheel_version[RK_PEP440_MAX_TEXT]; /* the retagged wheels' common version, or "" */
     char tag[300];
     char title[512];
     char *notes;
@@ -39,7 +40,29 @@ static int final_version(const char *text, char *out, size_t n, struct rk_err *e
     return rk_pep440_format(&v, out, n);
 }
 
-/* --release-version, else the candidate tag's version made final, else the context's */
+/* the one version every wheel of arr (wheel-retag's "wheels") has now, made final; "" when
+ * they have none or disagree */
+static void wheels_version(json_object *arr, char *out, size_t n)
+{
+    size_t len = arr ? json_object_array_length(arr) : 0;
+    char v[RK_PEP440_MAX_TEXT];
+    struct rk_err ignore;
+    out[0] = '\0';
+    for (size_t i = 0; i < len; i++) {
+        const char *w = rk_json_str(json_object_array_get_idx(arr, i), "version");
+        rk_err_clear(&ignore);
+        if (!w || final_version(w, v, sizeof(v), &ignore) < 0 || (out[0] && strcmp(out, v))) {
+            if (out[0])
+                rk_log_verbose("the wheels have different versions: the version is not theirs");
+            out[0] = '\0';
+            return;
+        }
+        snprintf(out, n, "%s", v);
+    }
+}
+
+/* --release-version; else the context's "version" (mk-candidate-tag's candidate version) made
+ * final; else the version all the retagged wheels have; else the candidate tag's made final */
 static int pick_version(struct ghr *g, struct promo *p, struct rk_err *e)
 {
     const char *t = p->from, *cv = rk_json_str(g->ctx, "version");
@@ -50,12 +73,19 @@ static int pick_version(struct ghr *g, struct promo *p, struct rk_err *e)
             return -1;
         return rk_pep440_format(&v, p->version, sizeof(p->version)) < 0 ? -1 : 0;
     }
+    if (cv) {
+        if (final_version(cv, p->version, sizeof(p->version), e) < 0)
+            return rk_err_prefix(e, "the context's \"version\"");
+        return 0;
+    }
+    if (p->wheel_version[0]) {
+        snprintf(p->version, sizeof(p->version), "%s", p->wheel_version);
+        return 0;
+    }
     while (*t && !isdigit((unsigned char)*t))
         t++;
     rk_err_clear(&ignore);
     if (*t && final_version(t, p->version, sizeof(p->version), &ignore) == 0)
-        return 0;
-    if (cv && final_version(cv, p->version, sizeof(p->version), &ignore) == 0)
         return 0;
     return rk_err_set(e, RK_INPUT, "no version in tag '%s': give --release-version", p->from);
 }
@@ -73,6 +103,7 @@ static int wheel_inputs(struct ghr *g, struct promo *p, struct rk_err *e)
         arr = rk_json_array(src, "files");
     if (arr)
         rc = ghr_files_add_json(&p->wheels, arr, "wheels", NULL, e);
+    wheels_version(rk_json_array(src, "wheels"), p->wheel_version, sizeof(p->wheel_version));
     json_object_put(doc);
     if (rc == 0 && !arr)
         rk_log_warn("no wheels given (\"wheels\" or \"files\" on stdin): none uploaded");
@@ -91,7 +122,7 @@ static int inputs(struct ghr *g, struct promo *p, struct rk_err *e)
         p->from = ghr_keep(g, rk_json_str(g->ctx, "tag"));
     if (!p->from)
         return rk_err_set(e, RK_USAGE, "no candidate: give --from TAG");
-    if (rk_tag_check(p->from, e) < 0 || pick_version(g, p, e) < 0)
+    if (rk_tag_check(p->from, e) < 0 || wheel_inputs(g, p, e) < 0 || pick_version(g, p, e) < 0)
         return -1;
     snprintf(p->tag, sizeof(p->tag), "%s", g->opts.tag ? g->opts.tag : "");
     if (!g->opts.tag)
@@ -103,9 +134,7 @@ static int inputs(struct ghr *g, struct promo *p, struct rk_err *e)
     snprintf(p->title, sizeof(p->title), "%s", g->opts.name ? g->opts.name : "");
     if (!g->opts.name)
         snprintf(p->title, sizeof(p->title), "Release v%s", p->version);
-    if (ghr_read_notes(g, &p->notes, e) < 0)
-        return -1;
-    return wheel_inputs(g, p, e);
+    return ghr_read_notes(g, &p->notes, e);
 }
 
 /* the candidate's assets matching --copy; every pattern must match one */

@@ -5,7 +5,8 @@
  * --older-than go. A stable release (neither draft nor pre-release) and the latest release
  * are never candidates, and each release is read again just before it is deleted, so one
  * promoted meanwhile is spared. --cleanup-tag deletes the tag too when no release is left
- * on it. */
+ * on it, and, with --tag-regex, the matching tags older than --older-than that carry no
+ * release at all (prune_tags.c): a re-run deletes the tag a failed or killed run left. */
 #include "ghr.h"
 #include "jsonio.h"
 #include "log.h"
@@ -86,21 +87,6 @@ static int still_candidate(struct ghr *g, struct rk_github *gh, struct victim *v
     return ok;
 }
 
-static int delete_tag(struct ghr *g, struct rk_github *gh, const char *tag, struct rk_err *e)
-{
-    char *esc = rk_url_escape(tag), *path = esc ? ghr_path(g, "/git/refs/tags%%2F%s", esc) : NULL;
-    long status = 0;
-    int rc = path ? rk_github_json(gh, "DELETE", path, NULL, RK_GH_ALLOW_404, NULL, &status, e)
-                  : rk_err_set(e, RK_SYSTEM, "out of memory");
-    free(esc);
-    free(path);
-    if (rc < 0 && status == 422) { /* already gone */
-        rk_err_clear(e);
-        rc = 0;
-    }
-    return rc;
-}
-
 static int prune_job(struct ghr *g, struct rk_github *gh, void *item, struct rk_err *e)
 {
     struct victim *v = item;
@@ -118,7 +104,7 @@ static int prune_job(struct ghr *g, struct rk_github *gh, void *item, struct rk_
               : rk_err_set(e, RK_SYSTEM, "out of memory");
     free(path);
     if (rc == 0 && v->tag_too && tag) {
-        rc = delete_tag(g, gh, tag, e);
+        rc = ghr_delete_tag(g, gh, tag, e);
         v->tag_deleted = rc == 0;
     }
     if (rc == 0) {
@@ -155,11 +141,13 @@ static json_object *entry(struct victim *v, int dry)
     return o;
 }
 
-static int run_deletes(struct ghr *g, json_object *list, json_object *victims, struct rk_err *e)
+/* done: the entries of the deleted releases (--dry-run: of those to delete); tags: the names
+ * of the tags deleted with them */
+static int run_deletes(struct ghr *g, json_object *list, json_object *victims, json_object *done,
+                       json_object *tags, struct rk_err *e)
 {
     size_t n = json_object_array_length(victims);
     struct victim *vs = calloc(n ? n : 1, sizeof(*vs));
-    json_object *out = json_object_new_array();
     int rc = vs ? 0 : rk_err_set(e, RK_SYSTEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         vs[i].rel = json_object_array_get_idx(victims, i);
@@ -168,21 +156,33 @@ static int run_deletes(struct ghr *g, json_object *list, json_object *victims, s
     }
     if (rc == 0 && !g->cli.dry_run)
         rc = ghr_pool_run(g, GHR_JOBS_DEFAULT, vs, sizeof(*vs), n, prune_job, e);
-    for (size_t i = 0; vs && i < n; i++)
+    for (size_t i = 0; vs && i < n; i++) {
         if (g->cli.dry_run || (vs[i].done && strcmp(vs[i].done, "deleted") == 0))
-            json_object_array_add(out, entry(&vs[i], g->cli.dry_run));
-    if (g->cli.dry_run)
-        ghr_set_plan(g, json_object_get(out));
-    rk_json_set(g->ctx, "deleted", g->cli.dry_run ? json_object_new_array() : out);
-    if (g->cli.dry_run)
-        json_object_put(out);
+            json_object_array_add(done, entry(&vs[i], g->cli.dry_run));
+        if (vs[i].tag_deleted)
+            json_object_array_add(tags, json_object_new_string(rk_json_str(vs[i].rel, "tag_name")));
+    }
     free(vs);
     return rc;
 }
 
+/* "deleted", "deleted_tags" and, with --dry-run, the "plan" (done and tags: owned) */
+static void prune_output(struct ghr *g, json_object *done, json_object *tags)
+{
+    if (g->cli.dry_run) {
+        ghr_set_plan(g, done);
+        json_object_put(tags);
+        rk_json_set(g->ctx, "deleted", json_object_new_array());
+        rk_json_set(g->ctx, "deleted_tags", json_object_new_array());
+        return;
+    }
+    rk_json_set(g->ctx, "deleted", done);
+    rk_json_set(g->ctx, "deleted_tags", tags);
+}
+
 int ghr_prune(struct ghr *g, struct rk_err *e)
 {
-    json_object *list = NULL, *victims;
+    json_object *list = NULL, *victims, *done, *tags;
     int64_t latest = 0;
     int rc;
     if (g->opts.older_than < 0)
@@ -194,15 +194,23 @@ int ghr_prune(struct ghr *g, struct rk_err *e)
     if (ghr_list_releases(g, &list, NULL, e) < 0)
         return -1;
     victims = json_object_new_array();
+    done = json_object_new_array();
+    tags = json_object_new_array();
     rc = rk_release_latest_id(&g->gh, &g->repo, &latest, e);
     if (rc == 0)
         rc = choose(g, list, latest, victims, e);
     if (rc == 0)
-        rc = run_deletes(g, list, victims, e);
+        rc = run_deletes(g, list, victims, done, tags, e);
     if (rc == 0)
         rk_log_info("%s %zu release%s", g->cli.dry_run ? "would delete" : "deleted",
                     json_object_array_length(victims),
                     json_object_array_length(victims) == 1 ? "" : "s");
+    /* tags a failed or killed run left behind, and candidate tags never released */
+    if (rc == 0 && g->opts.cleanup_tag && g->opts.tag_regex)
+        rc = ghr_prune_tags(g, list, done, tags, e);
+    else if (rc == 0 && g->opts.cleanup_tag)
+        rk_log_verbose("no --tag-regex: tags without a release are left alone");
+    prune_output(g, done, tags);
     json_object_put(victims);
     json_object_put(list);
     return rc;

@@ -13,15 +13,34 @@
 #include <time.h>
 #include <unistd.h>
 
-void ghr_backoff(struct rk_github *gh, int round)
+void ghr_sleep_ms(long ms)
 {
-    long ms = rk_http_backoff_ms(&gh->http.opts, round, (uint32_t)random());
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    gh->http.retries++;
     if (ms <= 0)
         return;
     while (nanosleep(&ts, &ts) != 0)
         ;
+}
+
+int64_t ghr_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long ghr_request_max_ms(void)
+{
+    const char *v = getenv("RELKIT_GITHUB_REQUEST_MAX_MS");
+    char *end = NULL;
+    long ms = v && *v ? strtol(v, &end, 10) : -1;
+    return end && !*end && ms >= 0 && ms <= 600000 ? ms : 10000;
+}
+
+void ghr_backoff(struct rk_github *gh, int round)
+{
+    gh->http.retries++;
+    ghr_sleep_ms(rk_http_backoff_ms(&gh->http.opts, round, (uint32_t)random()));
 }
 
 int ghr_connect(struct ghr *g, struct rk_err *e)

@@ -17,6 +17,7 @@ struct check {
     char *path;         /* owned: the local file, or NULL to check the asset's own bytes */
     char expected[RK_SHA256_HEX_LEN], actual[RK_SHA256_HEX_LEN];
     const char *status; /* ok, mismatch, missing, missing-local, unverified */
+    char *detail;       /* owned: what the mismatch is, as one line naming the asset, or NULL */
 };
 
 static int local_job(struct ghr *g, struct rk_github *gh, struct check *c, struct rk_err *e)
@@ -47,7 +48,7 @@ static int remote_job(struct ghr *g, struct rk_github *gh, struct check *c, stru
     if (ghr_fetch_tmp(g, gh, c->asset, &fd, c->actual, &size, e) < 0) {
         if (e->code != RK_NEGATIVE)
             return -1;
-        rk_log_error("%s", e->msg);
+        c->detail = strdup(e->msg); /* reported once, with the other problems */
         rk_err_clear(e);
         c->status = "mismatch";
         return 0;
@@ -120,17 +121,22 @@ static int summarize(struct ghr *g, struct check *cs, size_t n, struct rk_err *e
         json_object_array_add(out, o);
         for (size_t k = 0; k < 5; k++)
             cnt[k] += cs[i].status && strcmp(cs[i].status, keys[k]) == 0;
-        if (cs[i].status && strcmp(cs[i].status, "ok") && strcmp(cs[i].status, "unverified"))
+        if (cs[i].detail)
+            rk_log_error("%s", cs[i].detail);
+        else if (cs[i].status && strcmp(cs[i].status, "ok") && strcmp(cs[i].status, "unverified"))
             rk_log_error("'%s': %s", cs[i].name, cs[i].status);
     }
     for (size_t k = 0; k < 5; k++)
         rk_json_set_int(counts, keys[k], cnt[k]);
     rk_json_set(g->ctx, "assets", out);
     rk_json_set(g->ctx, "verify", counts);
-    if (cnt[1] + cnt[2] + cnt[3])
-        return rk_err_set(e, RK_NEGATIVE, "%lld mismatched, %lld missing", (long long)cnt[1],
-                          (long long)(cnt[2] + cnt[3]));
-    return 0;
+    if (!(cnt[1] + cnt[2] + cnt[3]))
+        return 0;
+    /* each problem has had its error line: the count is information */
+    rk_log_info("%lld mismatched, %lld missing", (long long)cnt[1], (long long)(cnt[2] + cnt[3]));
+    g->reported = 1;
+    return rk_err_set(e, RK_NEGATIVE, "%lld mismatched, %lld missing", (long long)cnt[1],
+                      (long long)(cnt[2] + cnt[3]));
 }
 
 static int verify_assets(struct ghr *g, json_object *assets, struct rk_err *e)
@@ -144,8 +150,10 @@ static int verify_assets(struct ghr *g, json_object *assets, struct rk_err *e)
     rc = ghr_pool_run(g, g->opts.jobs, cs, sizeof(*cs), n, check_job, e);
     if (rc == 0)
         rc = summarize(g, cs, n, e);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(cs[i].path);
+        free(cs[i].detail);
+    }
     free(cs);
     return rc;
 }
