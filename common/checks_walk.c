@@ -493,6 +493,30 @@ static void walk_release(struct walk *w)
         json_object_put(w->by_sha);
 }
 
+/* a commit sha: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits */
+static int sha_ok(const char *s)
+{
+    size_t n = 0;
+    while (s && ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+        n++;
+    return s && !s[n] && (n == 40 || n == 64);
+}
+
+/* A listed commit whose sha is not a sha is never judged nor echoed: refused (RK_REMOTE) when
+ * its checks would be requested (the sha goes into a request path), else the walk ends there
+ * with a warning. 1: c is usable. */
+static int check_sha(struct walk *w, json_object *c)
+{
+    const char *sha = rk_json_str(c, "sha");
+    if (sha_ok(sha))
+        return 1;
+    sha = sha ? sha : "";
+    if (rk_reqs_need_check_runs(w->o->reqs) || rk_reqs_need_statuses(w->o->reqs))
+        return rk_err_set(w->e, RK_REMOTE, "invalid sha '%s' in the commits list", sha);
+    rk_log_warn("invalid sha '%s' in the commits list: the walk ends there", sha);
+    return 0;
+}
+
 /* Judge one more commit. 1: the walk is over (green found or a bound reached), 0: go on. */
 static int step(struct walk *w, struct rk_walk_result *r)
 {
@@ -500,8 +524,14 @@ static int step(struct walk *w, struct rk_walk_result *r)
     struct entry *en;
     json_object *c;
     time_t when;
+    int ok;
     if (chain_next(w, &c) < 0)
         return -1;
+    if (c && (int)w->nent < w->o->max_commits && (ok = check_sha(w, c)) <= 0) {
+        if (ok < 0)
+            return -1;
+        c = NULL; /* the end of the usable history */
+    }
     if (!c || (int)w->nent >= w->o->max_commits)
         r->stop = c ? "max-commits" : w->unlisted && w->o->since > 0 ? "since" : "history";
     else if (w->o->since > 0 && (when = commit_time(c)) != (time_t)-1 && when < w->o->since)

@@ -30,6 +30,8 @@ static void store_masked(struct rk_err *e, const char *msg, const char *suffix)
         OPENSSL_cleanse(joined, n);
         free(joined);
     }
+    if (full)
+        rk_log_shorten(full, sizeof(e->msg)); /* long quoted values, not the reason */
     snprintf(e->msg, sizeof(e->msg), "%s", full ? full : "(message withheld: out of memory)");
     free(full);
 }

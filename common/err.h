@@ -7,7 +7,9 @@
  * Only a tool's main() turns an error into a message and an exit code. The first error set
  * wins unless rk_err_clear() is called; later calls keep the original line. Messages are
  * masked like log lines (log.h: registered secrets, URL credentials) whole, before they are
- * cut to RK_ERR_MAX, so a stored message never holds a secret or part of one.
+ * cut to RK_ERR_MAX, so a stored message never holds a secret or part of one. A message too
+ * long for RK_ERR_MAX is shortened by rk_log_shorten (long quoted values first), so its
+ * reason stays visible.
  */
 #ifndef RELKIT_ERR_H
 #define RELKIT_ERR_H

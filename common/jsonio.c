@@ -16,48 +16,40 @@ int rk_json_parse(const char *data, size_t len, const char *what, json_object **
     struct json_tokener *tok;
     json_object *obj;
     enum json_tokener_error jerr;
-    size_t used;
     *out = NULL;
-    if (len > RK_JSON_MAX)
+    if (len > RK_JSON_MAX) /* also keeps len within json-c's int */
         return rk_err_set(e, RK_INPUT, "%s is larger than %zu bytes", what, RK_JSON_MAX);
-    if (len > INT32_MAX)
-        return rk_err_set(e, RK_INPUT, "%s is too large", what);
-    tok = json_tokener_new_ex(64);
+    if (rk_json_check(data, len, what, e) < 0)
+        return -1;
+    /* the text is JSON: json-c reads it whole (its depth limit is above ours) */
+    tok = json_tokener_new_ex(RK_JSON_DEPTH + 2);
     if (!tok)
         return rk_err_set(e, RK_SYSTEM, "unable to parse %s: out of memory", what);
     obj = json_tokener_parse_ex(tok, data, (int)len);
     jerr = json_tokener_get_error(tok);
-    used = tok->char_offset;
     if (jerr == json_tokener_continue) {
         /* a complete bare scalar at end of input ("12") needs a final call */
         obj = json_tokener_parse_ex(tok, "", 1);
         jerr = json_tokener_get_error(tok);
-        used = len;
     }
     json_tokener_free(tok);
-    if (jerr != json_tokener_success || !obj) {
+    if (jerr != json_tokener_success) {
         json_object_put(obj);
         return rk_err_set(e, RK_INPUT, "invalid JSON in %s: %s", what,
-                          jerr == json_tokener_continue ? "unexpected end of input"
-                                                        : json_tokener_error_desc(jerr));
+                          json_tokener_error_desc(jerr));
     }
-    for (; used < len; used++) {
-        char c = data[used];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\0') {
-            json_object_put(obj);
-            return rk_err_set(e, RK_INPUT, "invalid JSON in %s: trailing data at byte %zu",
-                              what, used);
-        }
-    }
-    *out = obj;
+    *out = obj; /* NULL for the document null */
     return 0;
 }
 
+/* blank: only JSON whitespace (a NUL byte is not blank: it is not JSON) */
 static int is_blank(const struct rk_buf *b)
 {
-    for (size_t i = 0; i < b->len; i++)
-        if (!strchr(" \t\r\n", b->data[i]))
+    for (size_t i = 0; i < b->len; i++) {
+        char c = b->data[i];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
             return 0;
+    }
     return 1;
 }
 
@@ -169,6 +161,19 @@ json_object *rk_json_array(json_object *obj, const char *key)
     if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_array))
         return NULL;
     return v;
+}
+
+const char *rk_json_type_name(json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_boolean: return "a boolean";
+    case json_type_double:
+    case json_type_int: return "a number";
+    case json_type_string: return "a string";
+    case json_type_array: return "an array";
+    case json_type_object: return "an object";
+    default: return "null";
+    }
 }
 
 void rk_json_set(json_object *obj, const char *key, json_object *value)

@@ -198,6 +198,77 @@ char *rk_log_vredact_dup(const char *fmt, va_list ap)
     return out;
 }
 
+/* back from s + n to the start of a UTF-8 character (n <= strlen(s)) */
+static size_t utf8_floor(const char *s, size_t n)
+{
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+void rk_log_shorten(char *s, size_t max)
+{
+    size_t len = strlen(s), head;
+    char *q = s, *end;
+    if (max < 16)
+        return;
+    /* quoted values first: 'a very long value' -> 'a very lo...' */
+    while (len >= max && (q = strchr(q, '\'')) != NULL && (end = strchr(q + 1, '\'')) != NULL) {
+        size_t inner = (size_t)(end - q - 1);
+        if (inner > RK_LOG_QUOTE_MAX + 3) {
+            size_t keep = utf8_floor(q + 1, RK_LOG_QUOTE_MAX);
+            memcpy(q + 1 + keep, "...", 3);
+            memmove(q + 4 + keep, end, strlen(end) + 1);
+            len -= inner - keep - 3;
+            end = q + 4 + keep;
+        }
+        q = end + 1;
+    }
+    if (len < max)
+        return;
+    /* then the middle of the line: its start and its end (the reason) stay */
+    head = utf8_floor(s, max / 2 - 3);
+    {
+        size_t tail = max - 1 - head - 5, from = len - tail;
+        while (from < len && ((unsigned char)s[from] & 0xC0) == 0x80)
+            from++;
+        memcpy(s + head, " ... ", 5);
+        memmove(s + head + 5, s + from, len - from + 1);
+    }
+}
+
+static int shown_as_hex(unsigned char c)
+{
+    return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+}
+
+/* s with CR and LF as spaces and other control characters (C0 but tab, DEL) as \xNN, cut
+ * to n bytes (terminator included) by rk_log_shorten; never a raw control byte on a line */
+static void flatten(const char *s, char *line, size_t n)
+{
+    size_t len = 0, j = 0;
+    char *esc;
+    for (const char *p = s; *p; p++)
+        len += shown_as_hex((unsigned char)*p) ? 4 : 1;
+    if (!(esc = malloc(len + 1))) {
+        snprintf(line, n, "(message withheld: out of memory)");
+        return;
+    }
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\n' || c == '\r')
+            esc[j++] = ' ';
+        else if (shown_as_hex(c))
+            j += (size_t)snprintf(esc + j, 5, "\\x%02x", c);
+        else
+            esc[j++] = (char)c;
+    }
+    esc[j] = '\0';
+    rk_log_shorten(esc, n);
+    snprintf(line, n, "%s", esc);
+    free(esc);
+}
+
 /* the message is formatted whole and masked before the line is cut to LOG_LINE_MAX */
 static void __attribute__((format(printf, 4, 0)))
 log_emit(int min_level, const char *level, const char *command, const char *fmt, va_list ap)
@@ -206,11 +277,8 @@ log_emit(int min_level, const char *level, const char *command, const char *fmt,
     if (log_level < min_level)
         return;
     full = rk_log_vredact_dup(fmt, ap);
-    snprintf(line, sizeof(line), "%s", full ? full : "(message withheld: out of memory)");
+    flatten(full ? full : "(message withheld: out of memory)", line, sizeof(line));
     free(full);
-    for (char *p = line; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
     pthread_mutex_lock(&log_lock);
     if (log_secret_oom)
         snprintf(line, sizeof(line), "(message withheld: out of memory while masking secrets)");

@@ -2,6 +2,9 @@
  * log.h - diagnostics on stderr, GitHub Actions workflow commands and files.
  *
  * Rules: stdout is never written here. Every line is "tool: level: message" on stderr.
+ * Control characters of a message never reach the terminal: CR and LF become spaces, the
+ * other C0 characters (but tab) and DEL are written as \xNN; a line too long is shortened
+ * (rk_log_shorten) so that its end stays visible.
  * Registered secrets (rk_log_secret), credentials embedded in URLs ("://user:pass@") and
  * bare "user:pass@host" (a reference or registry with credentials) are replaced by "***" in
  * every line, at every verbosity. Text is always masked whole, before any truncation, so a
@@ -47,6 +50,13 @@ void rk_log_redact(const char *s, char *out, size_t n);
 char *rk_log_redact_dup(const char *s);
 /* printf-format, then rk_log_redact_dup (owned); NULL when out of memory. */
 char *rk_log_vredact_dup(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Shorten s in place to fewer than max bytes when it is longer: each quoted value ('...')
+ * longer than RK_LOG_QUOTE_MAX bytes keeps its first RK_LOG_QUOTE_MAX bytes and "...", then,
+ * if still too long, the middle is cut (" ... "), so a message's reason (at its end) stays
+ * visible. UTF-8 characters are not split. Error messages (err.h) and log lines use it. */
+#define RK_LOG_QUOTE_MAX 60
+void rk_log_shorten(char *s, size_t max);
 
 /* ::group:: in Actions; a verbose line elsewhere. */
 void rk_log_group(const char *title);

@@ -16,7 +16,8 @@
  * evicts a token it still needs */
 #define MAX_TOKENS 256
 #define TOKEN_BODY_MAX ((size_t)1 << 20)
-#define TOKEN_MIN_TTL_S 60 /* the token spec: assume 60 s when told less */
+#define TOKEN_MIN_TTL_S 60    /* the token spec: assume 60 s when told less */
+#define TOKEN_MAX_TTL_S 86400 /* a day at most, whatever expires_in says */
 
 int64_t rk_oci_mono_ms(void)
 {
@@ -182,6 +183,8 @@ static int token_store(struct rk_oci_reg *reg, const char *scope, const char *to
     t->got_ms = rk_oci_mono_ms();
     if (ttl_s < TOKEN_MIN_TTL_S)
         ttl_s = TOKEN_MIN_TTL_S;
+    if (ttl_s > TOKEN_MAX_TTL_S) /* any lifetime the server claims; never an overflow */
+        ttl_s = TOKEN_MAX_TTL_S;
     /* renewed after 80% of its lifetime: never close to expiry when a transfer starts */
     t->expires_ms = t->got_ms + ttl_s * 800;
     reg->ntokens++;
@@ -234,7 +237,9 @@ static int token_answer(struct rk_oci_reg *reg, const char *scope, const struct 
                         struct rk_err *e)
 {
     if (r->err.code != RK_OK) {
-        rk_err_set(e, r->err.code, "%s", r->err.msg);
+        /* the realm (and any redirect) comes from the registry: a URL refused by policy is
+         * the remote's fault, not a usage error */
+        rk_err_set(e, r->err.code == RK_USAGE ? RK_REMOTE : r->err.code, "%s", r->err.msg);
         return rk_err_prefix(e, "token endpoint of '%s'", reg->name);
     }
     if ((r->status == 401 || r->status == 403) && reg->cred_state == 1)

@@ -287,6 +287,8 @@ static int write_json(const struct rk_vfile *f, const char *text, struct rk_err 
     rc = rk_read_file(f->path, &in, e);
     if (rc == 0)
         rc = rk_json_parse(in.data ? in.data : "", in.len, f->path, &doc, e);
+    if (rc == 0 && !json_object_is_type(doc, json_type_object)) /* changed since it was read */
+        rc = rk_err_set(e, RK_INPUT, "'%s': not a JSON object", f->path);
     if (rc == 0) {
         rk_json_set_str(doc, f->key, text);
         rc = rk_json_write_file(f->path, doc, e);

@@ -157,11 +157,11 @@ EOF
 run ghcr-promote --images "$T_TMP/batch.json" --repo-rule '^src/=batch/' --summary-md "$T_TMP/sum.md"
 expect_rc 3
 expect_schema ghcr-promote.output
-expect_eq "$(out_py '" ".join(i["status"] for i in d["images"])')" "copied copied missing copied failed" statuses
+expect_eq "$(out_py '" ".join(i["status"] for i in d["images"])')" "failed copied missing failed failed" statuses
 expect_err "would be written from"
 expect_eq "$(json_get '["promotion"]["totals"]["images"]')" 5 total
 expect_file "$T_TMP/sum.md"
-grep -q "| copied | \`$R/src/app:1.0\` | \`$R/batch/app:1.0\`" "$T_TMP/sum.md" || t_fail "summary row missing"
+grep -q "| failed | \`$R/src/app:1.0\`" "$T_TMP/sum.md" || t_fail "summary row missing"
 grep -q "To build" "$T_TMP/sum.md" || t_fail "summary lacks the to-build list"
 
 t_case "batch from the context on stdin, and a models 'last good' map"

@@ -5,7 +5,7 @@
  * Input: any bytes, the document a tool reads on stdin or from --context.
  * Invariants (abort with a "fuzz_json_context: ..." line on violation):
  *  - rk_json_parse either fails with RK_INPUT, no object and a one-line message naming the
- *    source (never "...: success"), or returns an object;
+ *    source (never "...: success"), or returns an object (NULL only for the document null);
  *  - what was accepted serialises (the flags rk_json_write uses) to text that parses again and
  *    serialises to the same text (a tool chain does not change values between tools);
  *    rk_json_write writes that text and a newline;
@@ -18,12 +18,8 @@
  *  - strictness (RFC 8259): an accepted document is JSON (no NaN, Infinity, single quotes,
  *    comments, trailing commas, leading zeros or "1.", raw control characters, invalid
  *    UTF-8), its integers are exactly representable (no silent saturation), and the output
- *    is JSON; NUL bytes are not blank.
- * The strictness invariants and the two others of findings still open (F1-F4 in
- * docs/hardening-hostile.md: a rejected "null" reported as "success", NUL bytes taken as blank)
- * are checked only with RELKIT_FUZZ_JSON_STRICT=1, so that the corpus replays clean in ctest
- * until they are fixed; the finding-* inputs of the corpus reproduce them. Once fixed, make
- * strict_checks() return 1 always.
+ *    is JSON; NUL bytes are not blank (findings F1-F4 of docs/hardening-hostile.md, fixed;
+ *    the finding-* inputs of the corpus reproduce them).
  * Nothing crashes, leaks or reads out of bounds (ASan/UBSan).
  */
 #define _GNU_SOURCE /* memfd_create, open_memstream */
@@ -260,15 +256,17 @@ static int strict_json(const void *p, size_t n, int *out_of_range)
 
 /* ---- the invariants ---- */
 
-/* 1 with RELKIT_FUZZ_JSON_STRICT=1: the invariants of the open findings are checked */
-static int strict_checks(void)
+/* the document is the literal null (rk_json_parse's only success without an object) */
+static int is_null_document(const uint8_t *d, size_t n)
 {
-    static int on = -1;
-    if (on < 0) {
-        const char *v = getenv("RELKIT_FUZZ_JSON_STRICT");
-        on = v && strcmp(v, "1") == 0;
-    }
-    return on;
+    size_t i = 0;
+    while (i < n && strchr(" \t\r\n", d[i]) && d[i])
+        i++;
+    if (n - i < 4 || memcmp(d + i, "null", 4) != 0)
+        return 0;
+    for (i += 4; i < n && strchr(" \t\r\n", d[i]) && d[i];)
+        i++;
+    return i == n;
 }
 
 static void check_error(const struct rk_err *e, const char *what, const uint8_t *d, size_t n)
@@ -279,7 +277,7 @@ static void check_error(const struct rk_err *e, const char *what, const uint8_t 
         fail("the error message is empty or spans lines", d, n);
     if (!strstr(e->msg, what))
         fail("the error message does not name the source", d, n);
-    if (strict_checks() && strstr(e->msg, ": success"))
+    if (strstr(e->msg, ": success"))
         fail("a rejected document is reported as 'success'", d, n);
 }
 
@@ -298,13 +296,10 @@ static char *round_trip(json_object *obj, const uint8_t *d, size_t n)
     rk_err_clear(&e);
     if (rk_json_parse(copy, strlen(copy), "output", &again, &e) < 0)
         fail("the serialised document does not parse again", d, n);
-    /* F1: json-c reads "44444444444444444444e" as a double and writes it without the 'e',
-     * which reads back as a saturated integer; only JSON input must round-trip until then */
-    if (strcmp(json_object_to_json_string_ext(again, FLAGS), copy) != 0 &&
-        (strict_checks() || strict_json(d, n, NULL) == 0))
+    if (strcmp(json_object_to_json_string_ext(again, FLAGS), copy) != 0)
         fail("serialising is not idempotent", d, n);
     json_object_put(again);
-    if (strict_checks() && strict_json(copy, strlen(copy), NULL) < 0)
+    if (strict_json(copy, strlen(copy), NULL) < 0)
         fail("the output is not JSON (RFC 8259)", d, n);
     return copy;
 }
@@ -473,8 +468,7 @@ static void check_context_read(const uint8_t *d, size_t n, json_object *parsed, 
     struct rk_err e;
     int blank = 1, rc;
     for (size_t i = 0; i < n; i++)
-        blank &= d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n' ||
-                 (!strict_checks() && d[i] == '\0'); /* F4: NUL taken as blank */
+        blank &= d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n';
     if (fd < 0)
         fd = memfd_create("fuzz_json_context", 0);
     if (fd < 0 || ftruncate(fd, 0) < 0 || pwrite(fd, d, n, 0) != (ssize_t)n)
@@ -527,11 +521,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("a failed parse returned an object", data, size);
         check_error(&e, "fuzz input", data, size);
     } else {
-        if (!obj || e.code != RK_OK)
+        if ((!obj && !is_null_document(data, size)) || e.code != RK_OK)
             fail("a successful parse without an object, or with an error", data, size);
-        if (strict_checks() && strict_json(data, size, &oor) < 0)
+        if (strict_json(data, size, &oor) < 0)
             fail("a document that is not JSON (RFC 8259) was accepted", data, size);
-        if (strict_checks() && oor)
+        if (oor)
             fail("an integer out of the 64-bit range was accepted (its value changes)", data, size);
         text = round_trip(obj, data, size);
         check_write(obj, text, data, size);

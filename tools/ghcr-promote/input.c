@@ -58,13 +58,33 @@ void pimages_release(struct promote *p)
 
 /* ---- lists ---- */
 
+static const char *const src_keys[] = {"src", "source", "image", "docker_image", "ref"};
+
 static const char *item_src(json_object *it)
 {
-    static const char *keys[] = {"src", "source", "image", "docker_image", "ref"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
-        if (rk_json_str(it, keys[i]))
-            return rk_json_str(it, keys[i]);
+    for (size_t i = 0; i < sizeof(src_keys) / sizeof(*src_keys); i++)
+        if (rk_json_str(it, src_keys[i]))
+            return rk_json_str(it, src_keys[i]);
     return NULL;
+}
+
+/* an entry of a "last good" map: null (never built) is skipped (0); an object is added when
+ * it names an image (1); an entry of another type, or an image key that is not a string, is
+ * refused (-1) rather than taken as "never built" */
+static int map_entry_ok(json_object *ent, const char *key, struct rk_err *e)
+{
+    json_object *v;
+    if (!ent)
+        return 0;
+    if (!json_object_is_type(ent, json_type_object))
+        return rk_err_set(e, RK_INPUT, "'%s': expected an object with \"docker_image\", got %s",
+                          key, rk_json_type_name(ent));
+    for (size_t i = 0; i < sizeof(src_keys) / sizeof(*src_keys); i++)
+        if (json_object_object_get_ex(ent, src_keys[i], &v) && v &&
+            !json_object_is_type(v, json_type_string))
+            return rk_err_set(e, RK_INPUT, "'%s': \"%s\" is %s, expected a string", key,
+                              src_keys[i], rk_json_type_name(v));
+    return item_src(ent) != NULL;
 }
 
 static int add_item(struct promote *p, json_object *it, const char *label, size_t idx,
@@ -91,9 +111,11 @@ static int add_map(struct promote *p, json_object *obj, int per_job, struct rk_e
     size_t i = 0;
     json_object_object_foreach(obj, key, val)
     {
-        json_object *ent = per_job ? rk_json_obj(val, "last_good") : val;
-        if (json_object_is_type(ent, json_type_object) && item_src(ent) &&
-            add_item(p, ent, key, i, e) < 0)
+        json_object *ent = val;
+        int ok;
+        if (per_job && !json_object_object_get_ex(val, "last_good", &ent))
+            ent = NULL;
+        if ((ok = map_entry_ok(ent, key, e)) < 0 || (ok && add_item(p, ent, key, i, e) < 0))
             return -1;
         i++;
     }
@@ -170,24 +192,31 @@ static int same_ref(const struct rk_oci_ref *a, const struct rk_oci_ref *b)
            !strcmp(a->digest ? a->digest : "", b->digest ? b->digest : "");
 }
 
-/* identical requests are done once; two sources for one destination tag are refused */
+/* identical requests are done once; two sources for one destination tag are refused before
+ * any request: the earlier image fails, and the later ones share its record (one error) */
 static void dedup(struct promote *p, size_t from, size_t i)
 {
     struct pimage *im = &p->imgs[i];
     struct rk_err e;
     for (size_t j = from; j < i; j++) {
         struct pimage *o = &p->imgs[j];
-        if (o->status == P_FAILED || o->dup_of >= 0)
+        if (o->dup_of >= 0 || (o->status == P_FAILED && !o->two_sources))
             continue;
-        if (same_ref(&o->dst, &im->dst) && same_ref(&o->src, &im->src)) {
+        if (!o->two_sources && same_ref(&o->dst, &im->dst) && same_ref(&o->src, &im->src)) {
             im->dup_of = (int)j;
             return;
         }
         if (im->dst.tag && same_ref(&o->dst, &im->dst)) {
-            rk_err_clear(&e);
-            rk_err_set(&e, RK_INPUT, "'%s' would be written from '%s' and from '%s'", im->dst_text,
-                       o->src_text, im->src_text);
-            pimage_fail(im, &e);
+            if (!o->two_sources) {
+                rk_err_clear(&e);
+                rk_err_set(&e, RK_INPUT, "'%s' would be written from '%s' and from '%s'",
+                           im->dst_text, o->src_text, im->src_text);
+                pimage_fail(o, &e);
+                o->two_sources = 1;
+            }
+            im->two_sources = 1;
+            im->status = P_FAILED;
+            im->dup_of = (int)j;
             return;
         }
     }

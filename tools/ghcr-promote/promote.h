@@ -57,7 +57,8 @@ struct pimage {
     char source_digest[RK_OCI_DIGEST_MAX]; /* the source's root digest */
     char dst_before[RK_OCI_DIGEST_MAX];    /* what the destination tag pointed at ("") */
     int digest_changed;                    /* --platform subset */
-    int dup_of;                            /* -1, or the index of an identical earlier image */
+    int dup_of;                            /* -1, or an identical earlier image's index */
+    int two_sources;                       /* its tag has two sources: dup_of that image */
     int parent;                            /* referrers: the image they refer to, else -1 */
     enum pstatus status;
     struct rk_err err;

@@ -67,7 +67,7 @@ static json_object *record(const struct pimage *im, const struct pimage *d)
     int has_root = d->root != NULL;
     if (im->name)
         rk_json_set(o, "name", masked(im->name));
-    rk_json_set(o, "src", masked(im->src_text));
+    rk_json_set(o, "src", masked(im->src_text && *im->src_text ? im->src_text : "''"));
     rk_json_set(o, "dst", masked_or_null(im->dst_text));
     rk_json_set_str(o, "status", pstatus_name(d->status));
     rk_json_set(o, "digest", str_or_null(has_root ? d->root->digest : NULL));
