@@ -7,7 +7,9 @@
  * "file:" and a path); an entry is valid only while the file's size and stamp (updated_at,
  * or mtime for local files) are the ones recorded, so a replaced asset is never answered
  * from the cache. Entries: {"size", "stamp", "sha256"?, "requires_python"?, "metadata"?: hex
- * sha256 of the metadata blob, "no_metadata"?: true when the file has none}.
+ * sha256 of the metadata blob, "no_metadata"?: true when the file has none, "checked"?: true
+ * when a local wheel passed rk_wheel_core_check (wheel_check.h; without it the metadata of
+ * a local wheel is read and checked again)}.
  *
  * Ownership: struct rk_hashcache owns its JSON tree and paths (rk_hashcache_release);
  * rk_hashcache_get returns a borrowed entry; rk_hashcache_put takes a new owned entry.

@@ -3,6 +3,7 @@
 #include "http.h"
 #include "log.h"
 #include "wheel.h"
+#include "wheel_check.h"
 #include "zip.h"
 
 #include <inttypes.h>
@@ -20,8 +21,9 @@ struct rz_state {
     struct rk_zip_dir dir;
     int have_dir;
     long entry;
-    uint64_t from, to; /* pending request [from, to) */
-    int prepend;       /* the pending bytes go before the window */
+    struct rk_wheel_name fn; /* the wheel's file name (member NULL) */
+    uint64_t from, to;       /* pending request [from, to) */
+    int prepend;             /* the pending bytes go before the window */
     int rounds;
 };
 
@@ -51,42 +53,6 @@ void rk_remotezip_item_release(struct rk_remotezip_item *it)
 {
     state_free(it);
     rk_buf_release(&it->data);
-}
-
-/* a wheel's dist-info directory is "<escaped name>-<version>.dist-info" */
-static int dist_info_matches(const char *entry, size_t prefix_len, const char *wheel)
-{
-    struct rk_wheel_name w;
-    struct rk_err ignored;
-    char want[2 * RK_WHEEL_FIELD + 2], have[2 * RK_WHEEL_FIELD + 2];
-    rk_err_clear(&ignored);
-    if (!wheel || rk_wheel_name_parse(wheel, &w, &ignored) < 0 || prefix_len >= sizeof(have))
-        return 0;
-    snprintf(want, sizeof(want), "%s-%s", w.name, w.version);
-    memcpy(have, entry, prefix_len);
-    have[prefix_len] = '\0';
-    return strcasecmp(want, have) == 0;
-}
-
-long rk_remotezip_find_metadata(const struct rk_zip_dir *d, const char *wheel_filename)
-{
-    static const char suffix[] = ".dist-info/METADATA";
-    const size_t slen = sizeof(suffix) - 1;
-    long found = -1;
-    size_t count = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        const char *name = d->entries[i].name;
-        size_t len = d->entries[i].name_len;
-        if (len <= slen || strcmp(name + len - slen, suffix) != 0 ||
-            strchr(name, '/') != name + len - 9)
-            continue;
-        if (dist_info_matches(name, len - slen, wheel_filename))
-            return (long)i;
-        if (found < 0)
-            found = (long)i;
-        count++;
-    }
-    return count == 1 ? found : -1;
 }
 
 static int sink_buf(void *arg, const void *p, size_t n, struct rk_err *e)
@@ -122,6 +88,28 @@ static int want(struct rz_state *st, uint64_t from, uint64_t to, int prepend)
     return 1;
 }
 
+/* the member to read: it->member, or the METADATA of a wheel that passes the checks every
+ * tool makes on its directory (common/wheel_check.h); -1 with it->err set */
+static int find_member(struct rk_remotezip_item *it, struct rz_state *st)
+{
+    char info[RK_WHEEL_INFO_DIR], name[RK_WHEEL_INFO_DIR + 16];
+    if (it->member) {
+        st->entry = rk_zip_dir_find(&st->dir, it->member);
+        if (st->entry < 0)
+            return rk_err_set(&it->err, RK_INPUT, "invalid wheel '%s': no %s", it->what,
+                              it->member);
+        return 0;
+    }
+    if (rk_wheel_name_parse(it->what, &st->fn, &it->err) < 0 ||
+        rk_wheel_check_dir(&st->dir, &st->fn, info, sizeof(info), it->what, &it->err) < 0)
+        return -1;
+    snprintf(name, sizeof(name), "%s/METADATA", info);
+    if ((st->entry = rk_zip_dir_find(&st->dir, name)) < 0)
+        return rk_err_set(&it->err, RK_INPUT, "invalid wheel '%s': '%s' is missing", it->what,
+                          name);
+    return 0;
+}
+
 /* 0 finished (it->ok says how), 1 needs bytes [st->from, st->to) */
 static int parse_dir(struct rk_remotezip_item *it, struct rz_state *st)
 {
@@ -137,13 +125,7 @@ static int parse_dir(struct rk_remotezip_item *it, struct rz_state *st)
         return want(st, st->dir.loc.need, st->win_off, 1);
     }
     st->have_dir = 1;
-    st->entry = it->member ? rk_zip_dir_find(&st->dir, it->member)
-                           : rk_remotezip_find_metadata(&st->dir, it->what);
-    if (st->entry < 0)
-        return rk_err_set(&it->err, RK_INPUT, "invalid wheel '%s': no %s", it->what,
-                          it->member ? it->member : ".dist-info/METADATA") +
-               1;
-    return -1; /* go on */
+    return find_member(it, st) < 0 ? 0 : -1; /* -1: go on */
 }
 
 static int read_member(struct rk_remotezip_item *it, struct rz_state *st)
@@ -161,7 +143,10 @@ static int read_member(struct rk_remotezip_item *it, struct rz_state *st)
                    1;
         if (in_window(st, data, data + ze->csize)) {
             const unsigned char *d = (const unsigned char *)st->win.data + (data - st->win_off);
-            it->ok = inflate_member(it, ze, d) == 0;
+            it->ok =
+                inflate_member(it, ze, d) == 0 &&
+                (it->member || rk_wheel_check_metadata_text(rk_buf_cstr(&it->data), it->data.len,
+                                                            &st->fn, it->what, &it->err) == 0);
             return 0;
         }
     }
@@ -185,12 +170,20 @@ static int step(struct rk_remotezip_item *it, struct rz_state *st)
     return read_member(it, st);
 }
 
-/* "bytes A-B/T": A must be from */
-static int content_range_ok(const struct rk_http_resp *r, uint64_t from, uint64_t to)
+/* "bytes A-B/T" (or with an unknown total, "*"): exactly the bytes asked for, of a file of the size
+ * expected, and a body of that length */
+static int content_range_ok(const struct rk_http_resp *r, uint64_t from, uint64_t to, uint64_t size)
 {
     const char *cr = rk_http_resp_header(r, "Content-Range");
-    unsigned long long a, b;
-    if (!cr || sscanf(cr, "bytes %llu-%llu", &a, &b) != 2)
+    unsigned long long a, b, t;
+    char star[2];
+    int n;
+    if (!cr)
+        return 0;
+    n = sscanf(cr, "bytes %llu-%llu/%llu", &a, &b, &t);
+    if (n != 3 && !(n == 2 && sscanf(cr, "bytes %*u-%*u/%1[*]", star) == 1))
+        return 0;
+    if (n == 3 && t != size)
         return 0;
     return a == from && b + 1 == to && r->body.len == to - from;
 }
@@ -210,7 +203,7 @@ static int take_response(struct rk_remotezip_item *it, struct rz_state *st, stru
         st->win_off = 0;
         return 0;
     }
-    if (r->status != 206 || !content_range_ok(r, st->from, st->to))
+    if (r->status != 206 || !content_range_ok(r, st->from, st->to, it->size))
         return rk_err_set(&it->err, RK_REMOTE, "'%s': range request answered %ld", it->what,
                           r->status);
     rk_buf_init(&nw, RK_REMOTEZIP_MEMBER_MAX + RK_ZIP_CD_MAX);

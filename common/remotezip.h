@@ -5,7 +5,8 @@
  * running in parallel through rk_http_run.
  *
  * A server that ignores Range (200 with the whole body) is fine while the body fits the
- * item's cap; anything else (no size known, a wrong Content-Range, a 4xx/5xx after the
+ * item's cap; anything else (no size known, a Content-Range other than the bytes asked for
+ * or with a total other than the item's size, a 4xx/5xx after the
  * retries, a body too large) fails that item only: the caller falls back to downloading the
  * whole file. No credential is ever attached: the URLs are public download URLs.
  *
@@ -32,8 +33,10 @@ struct rk_remotezip_item {
     const char *url;    /* borrowed: the file */
     uint64_t size;      /* the file's size (0: unknown, the item fails) */
     const char *what;   /* borrowed: name in messages (the file name) */
-    const char *member; /* borrowed: exact member name, or NULL: the wheel's METADATA
-                           ("*.dist-info/METADATA" at depth 1, matching `what` when several) */
+    const char *member; /* borrowed: exact member name, or NULL: the METADATA of the wheel
+                           named `what`, read only when the wheel's directory passes
+                           rk_wheel_check_dir and checked by rk_wheel_check_metadata_text
+                           (a failed check is RK_INPUT) */
     /* results */
     int ok; /* 1: data holds the member's uncompressed bytes */
     struct rk_buf data;
@@ -50,11 +53,5 @@ void rk_remotezip_item_release(struct rk_remotezip_item *it);
  * local failure. */
 int rk_remotezip_read(struct rk_http_client *c, struct rk_remotezip_item *items, size_t n,
                       int max_parallel, struct rk_err *e);
-
-/* The METADATA member of a wheel in a directory (exposed for tests): the entry
- * "<x>.dist-info/METADATA" whose <x> matches the wheel file name's name-version when
- * several exist; -1 when there is none. */
-struct rk_zip_dir;
-long rk_remotezip_find_metadata(const struct rk_zip_dir *d, const char *wheel_filename);
 
 #endif

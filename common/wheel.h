@@ -104,6 +104,10 @@ struct rk_req {
     int url; /* "name @ url": no specifiers to change */
 };
 int rk_req_parse(const char *value, struct rk_req *r, struct rk_err *e);
+/* A pin as --pin takes it: "NAME==VERSION", blanks around the parts allowed, nothing else
+ * (no extras, no environment marker, no other operator, no control character). name gets
+ * the project name, version the normalised PEP 440 version (RK_WHEEL_FIELD bytes each). */
+int rk_req_parse_pin(const char *s, char *name, char *version, struct rk_err *e);
 /* value with its specifiers replaced by spec (e.g. "==3.2.0"), into out. */
 int rk_req_set_spec(const char *value, const struct rk_req *r, const char *spec,
                     struct rk_buf *out);

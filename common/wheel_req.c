@@ -77,6 +77,48 @@ int rk_req_parse(const char *s, struct rk_req *r, struct rk_err *e)
     return 0;
 }
 
+static int pin_fail(const char *why, struct rk_err *e)
+{
+    return rk_err_set(e, RK_INPUT, "%s", why);
+}
+
+/* s[a, b) without the blanks at both ends into out (n bytes); -1 if empty or too long */
+static int trimmed(const char *s, size_t a, size_t b, char *out, size_t n)
+{
+    a = skip_ws(s, a);
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+        b--;
+    if (b == a || b - a >= n)
+        return -1;
+    memcpy(out, s + a, b - a);
+    out[b - a] = '\0';
+    return 0;
+}
+
+int rk_req_parse_pin(const char *s, char *name, char *version, struct rk_err *e)
+{
+    const char *eq = strstr(s, "==");
+    char ver[RK_PEP440_MAX_TEXT];
+    struct rk_err ignored = {0, ""};
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return pin_fail("it holds a control character", e);
+    if (strchr(s, ';'))
+        return pin_fail("environment markers are not supported (each Requires-Dist keeps its own)",
+                        e);
+    if (!eq)
+        return pin_fail("no '=='", e);
+    if (eq[2] == '=')
+        return pin_fail("'===' is not supported", e);
+    if (trimmed(s, 0, (size_t)(eq - s), name, RK_WHEEL_FIELD) < 0 || !rk_wheel_valid_name(name))
+        return pin_fail("not a project name before '=='", e);
+    if (trimmed(s, (size_t)(eq - s) + 2, strlen(s), ver, sizeof(ver)) < 0)
+        return pin_fail("no version after '=='", e);
+    if (rk_pep440_normalize(ver, version, RK_WHEEL_FIELD, &ignored) < 0)
+        return rk_err_set(e, RK_INPUT, "'%s' is not a PEP 440 version", ver);
+    return 0;
+}
+
 int rk_req_set_spec(const char *value, const struct rk_req *r, const char *spec, struct rk_buf *out)
 {
     if (rk_buf_append(out, value, r->spec_off) < 0 || rk_buf_puts(out, spec) < 0 ||

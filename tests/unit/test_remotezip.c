@@ -1,6 +1,7 @@
 /* unit tests: remotezip (a wheel's METADATA through HTTP range requests) against a small
  * Python range server started here on 127.0.0.1: the tail holds everything, the central
- * directory lies before the tail, a server ignoring Range, a wrong Content-Range, 404, no size */
+ * directory lies before the tail, a server ignoring Range, a wrong Content-Range (bytes or total),
+ * 404, no size, wheels that fail the checks every tool makes (wheel_check.h) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,8 +39,9 @@ static const char server_py[] =
     "            off = a + 1 if q == 'badrange' else a\n"
     "            body = data[a:b + 1]\n"
     "            self.send_response(206)\n"
+    "            total = len(data) + 1 if q == 'badtotal' else len(data)\n"
     "            self.send_header('Content-Range', 'bytes %d-%d/%d' % (off, off + len(body) - 1, "
-    "len(data)))\n"
+    "total))\n"
     "        else:\n"
     "            body = data; self.send_response(200)\n"
     "        self.send_header('Content-Length', str(len(body))); self.end_headers(); "
@@ -62,6 +64,11 @@ static const char make_py[] =
     "        if not meta_first: z.writestr('%s-%s.dist-info/METADATA' % (name, ver), md)\n"
     "        z.writestr('%s-%s.dist-info/WHEEL' % (name, ver), 'Wheel-Version: 1.0\\n')\n"
     "mk('small-1.0-py3-none-any.whl', 'small', '1.0', 3, False)\n"
+    "with zipfile.ZipFile(d + '/dup-1.0-py3-none-any.whl', 'w') as z:\n"
+    "    z.writestr('dup-1.0.dist-info/METADATA', 'Name: dup\\nVersion: 1.0\\n')\n"
+    "    z.writestr('dup-1.0.dist-info/METADATA', 'Name: dup\\nVersion: 6.6.6\\n')\n"
+    "with zipfile.ZipFile(d + '/vers-1.0-py3-none-any.whl', 'w') as z:\n"
+    "    z.writestr('vers-1.0.dist-info/METADATA', 'Name: vers\\nVersion: 2.0\\n')\n"
     "mk('big-2.0-py3-none-any.whl', 'big', '2.0', 3000, True)\n"
     "open(d + '/notzip-1.0-py3-none-any.whl', 'wb').write(b'PK' + b'x' * 5000)\n";
 
@@ -184,6 +191,38 @@ static void wrong_content_range_fails_the_item(void **state)
     rk_remotezip_item_release(&it);
 }
 
+static void content_range_with_another_total_fails_the_item(void **state)
+{
+    struct rk_remotezip_item it;
+    char url[256];
+    read_one(&it, "small-1.0-py3-none-any.whl", "?badtotal", size_of("small-1.0-py3-none-any.whl"),
+             url, sizeof(url));
+    assert_int_equal(it.ok, 0);
+    assert_int_equal(it.err.code, RK_REMOTE);
+    assert_non_null(strstr(it.err.msg, "range request answered 206"));
+    rk_remotezip_item_release(&it);
+}
+
+static void wheel_failing_the_checks_is_invalid_input(void **state)
+{
+    struct rk_remotezip_item it;
+    char url[256];
+    read_one(&it, "dup-1.0-py3-none-any.whl", "", size_of("dup-1.0-py3-none-any.whl"), url,
+             sizeof(url));
+    assert_int_equal(it.ok, 0);
+    assert_int_equal(it.err.code, RK_INPUT);
+    assert_non_null(strstr(it.err.msg, "invalid wheel 'dup-1.0-py3-none-any.whl': duplicate "
+                                       "entry 'dup-1.0.dist-info/METADATA'"));
+    rk_remotezip_item_release(&it);
+    read_one(&it, "vers-1.0-py3-none-any.whl", "", size_of("vers-1.0-py3-none-any.whl"), url,
+             sizeof(url));
+    assert_int_equal(it.ok, 0);
+    assert_int_equal(it.err.code, RK_INPUT);
+    assert_non_null(strstr(it.err.msg, "invalid wheel 'vers-1.0-py3-none-any.whl': METADATA "
+                                       "Version '2.0' does not match the file name '1.0'"));
+    rk_remotezip_item_release(&it);
+}
+
 static void not_a_zip_is_invalid_input(void **state)
 {
     struct rk_remotezip_item it;
@@ -238,6 +277,8 @@ int main(void)
         cmocka_unit_test(big_directory_before_the_tail),
         cmocka_unit_test(server_ignoring_range_gives_the_whole_file),
         cmocka_unit_test(wrong_content_range_fails_the_item),
+        cmocka_unit_test(content_range_with_another_total_fails_the_item),
+        cmocka_unit_test(wheel_failing_the_checks_is_invalid_input),
         cmocka_unit_test(not_a_zip_is_invalid_input),
         cmocka_unit_test(missing_file_and_unknown_size),
         cmocka_unit_test(many_items_in_parallel),

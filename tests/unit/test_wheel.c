@@ -1,4 +1,5 @@
-/* test_wheel.c - wheel file names, METADATA/WHEEL headers, Requires-Dist, RECORD */
+/* test_wheel.c - wheel file names, METADATA/WHEEL headers, Requires-Dist, --pin values, RECORD,
+ * and the checks every tool makes on a wheel (wheel_check.h) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include "buf.h"
 #include "err.h"
 #include "wheel.h"
+#include "wheel_check.h"
+#include "zip.h"
 
 static void test_name_parse(void **state)
 {
@@ -216,6 +219,174 @@ static void test_requires(void **state)
     assert_int_equal(rk_req_parse("x y", &r, &e), -1);
 }
 
+static void pin_ok(const char *in, const char *name, const char *version)
+{
+    char n[RK_WHEEL_FIELD], v[RK_WHEEL_FIELD];
+    struct rk_err e = {0, ""};
+    assert_int_equal(rk_req_parse_pin(in, n, v, &e), 0);
+    assert_string_equal(n, name);
+    assert_string_equal(v, version);
+}
+
+static void pin_bad(const char *in, const char *why)
+{
+    char n[RK_WHEEL_FIELD], v[RK_WHEEL_FIELD];
+    struct rk_err e = {0, ""};
+    assert_int_equal(rk_req_parse_pin(in, n, v, &e), -1);
+    assert_int_equal(e.code, RK_INPUT);
+    if (!strstr(e.msg, why))
+        fail_msg("pin '%s': '%s' lacks '%s'", in, e.msg, why);
+}
+
+static void test_pin(void **state)
+{
+    (void)state;
+    pin_ok("iree-base-compiler==3.2.0", "iree-base-compiler", "3.2.0");
+    pin_ok("  x_y == 3.2-RC1 ", "x_y", "3.2rc1");
+    pin_ok("x==1!2.0.post1.dev3+abc", "x", "1!2.0.post1.dev3+abc");
+    pin_bad("x==", "no version after '=='");
+    pin_bad("x==  ", "no version after '=='");
+    pin_bad("x==$(rm -rf)", "'$(rm -rf)' is not a PEP 440 version");
+    pin_bad("x==1\nEvil: injected", "control character");
+    pin_bad("x==1\r", "control character");
+    pin_bad("x==1.0; python_version<\"3\"", "environment markers are not supported");
+    pin_bad("==1.0", "not a project name");
+    pin_bad("x[extra]==1.0", "not a project name");
+    pin_bad("x y==1.0", "not a project name");
+    pin_bad("x>=1.0", "no '=='");
+    pin_bad("x===1.0", "'===' is not supported");
+    pin_bad("x==1.*", "is not a PEP 440 version");
+    pin_bad("x==1,<2", "is not a PEP 440 version");
+}
+
+static void link_ok(const char *entry, const char *target)
+{
+    struct rk_err e = {0, ""};
+    assert_int_equal(rk_wheel_check_link(entry, target, strlen(target), "w.whl", &e), 0);
+}
+
+static void link_bad(const char *entry, const char *target, size_t len, const char *why)
+{
+    struct rk_err e = {0, ""};
+    assert_int_equal(rk_wheel_check_link(entry, target, len, "w.whl", &e), -1);
+    assert_int_equal(e.code, RK_INPUT);
+    if (!strstr(e.msg, why))
+        fail_msg("link '%s': '%s' lacks '%s'", entry, e.msg, why);
+}
+
+static void test_links(void **state)
+{
+    (void)state;
+    link_ok("pkg/lib/libx.so", "libx.so.1");
+    link_ok("pkg/lib/libx.so", "../lib/./libx.so.1");
+    link_ok("pkg/a/b/c", "../../x/y");
+    link_ok("pkg/link", "..");
+    link_ok("pkg/a/link", "x/../../../y"); /* y at the top of the wheel */
+    link_bad(
+        "pkg/link", "/etc/passwd", 11,
+        "invalid wheel 'w.whl': entry 'pkg/link' is a symlink out of the wheel ('/etc/passwd')");
+    link_bad("pkg/link", "../../x", 7, "is a symlink out of the wheel ('../../x')");
+    link_bad("pkg/a/link", "x/../../../../y", 15, "is a symlink out of the wheel");
+    link_bad("top", "..", 2, "is a symlink out of the wheel");
+    link_bad("pkg/link", "..\\..\\x", 7, "is a symlink out of the wheel");
+    link_bad("pkg/link", "C:/x", 4, "is a symlink out of the wheel");
+    link_bad("pkg/link", "/\033[31m", 6, "('/?[31m')");
+    link_bad("pkg/link", "", 0, "is a symlink with an empty target or a NUL byte");
+    link_bad("pkg/link", "a\0b", 3, "is a symlink with an empty target or a NUL byte");
+}
+
+/* a directory of entries (names only, laid out one after another) */
+static void fake_dir(struct rk_zip_dir *d, struct rk_zip_entry *es, const char *const *names,
+                     size_t n)
+{
+    uint64_t off = 0;
+    rk_zip_dir_init(d);
+    memset(es, 0, n * sizeof(*es));
+    for (size_t i = 0; i < n; i++) {
+        es[i].name = names[i];
+        es[i].name_len = (uint16_t)strlen(names[i]);
+        es[i].offset = off;
+        es[i].csize = 10;
+        off += 30 + es[i].name_len + 10;
+    }
+    d->entries = es;
+    d->n = n;
+    d->loc.cd_offset = off;
+}
+
+static void dir_case(const char *file, const char *const *names, size_t n, const char *why)
+{
+    struct rk_zip_dir d;
+    struct rk_zip_entry es[8];
+    struct rk_wheel_name fn;
+    struct rk_err e = {0, ""};
+    char info[RK_WHEEL_INFO_DIR];
+    assert_int_equal(rk_wheel_name_parse(file, &fn, &e), 0);
+    fake_dir(&d, es, names, n);
+    if (!why) {
+        assert_int_equal(rk_wheel_check_dir(&d, &fn, info, sizeof(info), file, &e), 0);
+        assert_string_equal(info, "demo_pkg-1.0.dist-info");
+        return;
+    }
+    assert_int_equal(rk_wheel_check_dir(&d, &fn, info, sizeof(info), file, &e), -1);
+    assert_int_equal(e.code, RK_INPUT);
+    if (!strstr(e.msg, why))
+        fail_msg("'%s' lacks '%s'", e.msg, why);
+}
+
+static void test_check_dir(void **state)
+{
+    static const char *const ok[] = {"demo_pkg/__init__.py", "demo_pkg-1.0.dist-info/METADATA"};
+    static const char *const dotdot[] = {"demo_pkg/../../evil", "demo_pkg-1.0.dist-info/METADATA"};
+    static const char *const abs[] = {"/etc/evil", "demo_pkg-1.0.dist-info/METADATA"};
+    static const char *const dup[] = {"demo_pkg-1.0.dist-info/METADATA",
+                                      "demo_pkg-1.0.dist-info/METADATA"};
+    static const char *const two[] = {"demo_pkg-1.0.dist-info/METADATA",
+                                      "other-1.0.dist-info/METADATA"};
+    static const char *const none[] = {"demo_pkg/__init__.py"};
+    static const char *const other[] = {"demo_pkg-2.0.dist-info/METADATA"};
+    const char *f = "demo_pkg-1.0-py3-none-any.whl";
+    (void)state;
+    dir_case(f, ok, 2, NULL);
+    dir_case(f, dotdot, 2,
+             "invalid wheel 'demo_pkg-1.0-py3-none-any.whl': entry "
+             "'demo_pkg/../../evil' escapes the archive");
+    dir_case(f, abs, 2, "entry '/etc/evil' has an absolute path");
+    dir_case(f, dup, 2, "duplicate entry 'demo_pkg-1.0.dist-info/METADATA'");
+    dir_case(f, two, 2, "more than one .dist-info directory");
+    dir_case(f, none, 1, "no .dist-info directory");
+    dir_case(f, other, 1, "does not match the file name version '1.0'");
+}
+
+static void meta_case(const char *text, const char *why)
+{
+    struct rk_wheel_name fn;
+    struct rk_err e = {0, ""};
+    assert_int_equal(rk_wheel_name_parse("demo_pkg-1.0-py3-none-any.whl", &fn, &e), 0);
+    if (!why) {
+        assert_int_equal(rk_wheel_check_metadata_text(text, strlen(text), &fn, "w.whl", &e), 0);
+        return;
+    }
+    assert_int_equal(rk_wheel_check_metadata_text(text, strlen(text), &fn, "w.whl", &e), -1);
+    assert_int_equal(e.code, RK_INPUT);
+    if (!strstr(e.msg, why))
+        fail_msg("'%s' lacks '%s'", e.msg, why);
+}
+
+static void test_check_metadata(void **state)
+{
+    (void)state;
+    meta_case("Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0.0\n", NULL);
+    meta_case("Metadata-Version: 2.1\nName: demo-pkg\n",
+              "invalid wheel 'w.whl': METADATA has no Version");
+    meta_case("Metadata-Version: 2.1\nVersion: 1.0\n", "METADATA has no Name");
+    meta_case("Name: demo-pkg\nVersion: 1..0\n", "METADATA Version: invalid version '1..0'");
+    meta_case("Name: demo-pkg\nVersion: 2.0\n",
+              "METADATA Version '2.0' does not match the file name '1.0'");
+    meta_case("Name: other\nVersion: 1.0\n", "METADATA Name 'other' does not match");
+    meta_case("Name: -bad-\nVersion: 1.0\n", "is not a valid project name");
+}
+
 static const char record_text[] = "a/b.py,sha256=AAAA,10\n"
                                   "\"a/with,comma.py\",sha256=BBBB,3\r\n"
                                   "\n"
@@ -302,6 +473,8 @@ int main(void)
         cmocka_unit_test(test_meta_parse), cmocka_unit_test(test_meta_rewrite),
         cmocka_unit_test(test_requires),   cmocka_unit_test(test_record),
         cmocka_unit_test(test_record_bad), cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_pin),        cmocka_unit_test(test_links),
+        cmocka_unit_test(test_check_dir),  cmocka_unit_test(test_check_metadata),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

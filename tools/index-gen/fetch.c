@@ -5,6 +5,7 @@
 #include "http.h"
 #include "log.h"
 #include "remotezip.h"
+#include "wheel_check.h"
 #include "zip.h"
 
 #include <fcntl.h>
@@ -21,9 +22,13 @@ static int got_text(struct ig_rfile *f, const void *p, size_t n)
     unsigned char d[RK_SHA256_LEN];
     struct rk_err ignored;
     rk_err_clear(&ignored);
-    rk_buf_reset(&f->text);
-    if (rk_buf_append(&f->text, p, n) < 0 || rk_sha256_buf(p, n, d, &ignored) < 0)
+    if (rk_sha256_buf(p, n, d, &ignored) < 0)
         return -1;
+    if (p != f->text.data) { /* p may be f->text itself: resetting it would clobber p */
+        rk_buf_reset(&f->text);
+        if (rk_buf_append(&f->text, p, n) < 0)
+            return -1;
+    }
     rk_hex(d, sizeof(d), sha);
     if (f->m && f->msha[0] && strcmp(f->msha, sha) != 0)
         rk_log_warn("'%s' does not match its digest: using the hash of its bytes", f->m->name);
@@ -145,8 +150,8 @@ int ig_fetch_ranges(struct ig_run *r, struct ig_rfiles *fs, struct rk_err *e)
 static int take_download(struct ig_rfile *f, struct rk_http_resp *resp, int fd, struct rk_err *e)
 {
     struct rk_zip_dir d;
+    struct rk_wheel_core w;
     struct rk_err err;
-    long i;
     if (resp->err.code == RK_TRANSIENT)
         return rk_err_set(e, RK_TRANSIENT, "unable to download '%s': %s", f->a->name,
                           resp->err.msg);
@@ -165,14 +170,14 @@ static int take_download(struct ig_rfile *f, struct rk_http_resp *resp, int fd, 
         return 0;
     rk_err_clear(&err);
     rk_zip_dir_init(&d);
-    if (rk_zip_dir_read(&d, fd, f->a->name, &err) < 0)
-        no_metadata(f, err.msg);
-    else if ((i = rk_remotezip_find_metadata(&d, f->a->name)) < 0)
-        no_metadata(f, "no .dist-info/METADATA");
-    else if (rk_zip_extract(fd, &d, &d.entries[i], &f->text, f->a->name, &err) < 0)
+    rk_wheel_core_init(&w);
+    /* the checks wheel-retag makes (common/wheel_check.h): its metadata or none */
+    if (rk_zip_dir_read(&d, fd, f->a->name, &err) < 0 ||
+        rk_wheel_core_check(&w, fd, &d, f->a->name, &err) < 0)
         no_metadata(f, err.msg);
     else
-        got_text(f, rk_buf_cstr(&f->text), f->text.len);
+        got_text(f, rk_buf_cstr(&w.meta_text), w.meta_text.len);
+    rk_wheel_core_release(&w);
     rk_zip_dir_release(&d);
     return 0;
 }

@@ -5,6 +5,7 @@
 #include "err.h"
 #include "jsonio.h"
 #include "log.h"
+#include "wheel_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,17 @@ static int ends_with(const char *s, const char *suffix)
     return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* a METADATA cached by an older version, unchecked then, agrees with the file name */
+static int cached_metadata_ok(struct ig_rfile *f)
+{
+    struct rk_wheel_name fn;
+    struct rk_err ignored;
+    rk_err_clear(&ignored);
+    return rk_wheel_name_parse(f->a->name, &fn, &ignored) == 0 &&
+           rk_wheel_check_metadata_text(rk_buf_cstr(&f->text), f->text.len, &fn, f->a->name,
+                                        &ignored) == 0;
+}
+
 /* what the cache and the asset list already tell */
 static void known_facts(struct ig_run *r, struct ig_rfile *f)
 {
@@ -64,6 +76,10 @@ static void known_facts(struct ig_run *r, struct ig_rfile *f)
         struct rk_err ignored;
         rk_err_clear(&ignored);
         rk_hashcache_blob_get(&r->cache, rk_json_str(ent, "metadata"), &f->text, &found, &ignored);
+        if (found && !cached_metadata_ok(f)) {
+            rk_buf_reset(&f->text);
+            found = 0; /* read again, and checked */
+        }
         if (found) {
             f->have_text = 1, f->meta_known = 1;
             rk_pyfile_set(&f->rp, rk_json_str(ent, "requires_python"));

@@ -6,7 +6,7 @@
 #include "fs.h"
 #include "jsonio.h"
 #include "log.h"
-#include "remotezip.h"
+#include "wheel_check.h"
 #include "zip.h"
 
 #include <dirent.h>
@@ -44,20 +44,23 @@ static char *relative_path(const char *from, const char *to)
     return rk_buf_detach(&b, NULL);
 }
 
+/* the METADATA of a wheel that passes the checks wheel-retag makes (common/wheel_check.h):
+ * a wheel it would refuse is refused here too, before its metadata is published */
 static int wheel_metadata(const char *path, const char *name, struct rk_buf *out, struct rk_err *e)
 {
     struct rk_zip_dir d;
-    long i;
+    struct rk_wheel_core w;
+    struct rk_buf swap;
     int rc = -1, fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return rk_err_errno(e, RK_SYSTEM, "unable to open '%s'", path);
     rk_zip_dir_init(&d);
-    if (rk_zip_dir_read(&d, fd, name, e) == 0) {
-        if ((i = rk_remotezip_find_metadata(&d, name)) < 0)
-            rk_err_set(e, RK_INPUT, "invalid wheel '%s': no .dist-info/METADATA", name);
-        else
-            rc = rk_zip_extract(fd, &d, &d.entries[i], out, name, e);
+    rk_wheel_core_init(&w);
+    if (rk_zip_dir_read(&d, fd, name, e) == 0 && rk_wheel_core_check(&w, fd, &d, name, e) == 0) {
+        swap = *out, *out = w.meta_text, w.meta_text = swap;
+        rc = 0;
     }
+    rk_wheel_core_release(&w);
     rk_zip_dir_release(&d);
     close(fd);
     return rc;
@@ -92,14 +95,15 @@ static int file_facts(struct ig_run *r, const char *path, const char *name, cons
     snprintf(key, sizeof(key), "file:%s", path);
     snprintf(stamp, sizeof(stamp), "%lld.%09ld", (long long)st->st_mtim.tv_sec,
              (long)st->st_mtim.tv_nsec);
-    rk_buf_init(&text, RK_REMOTEZIP_MEMBER_MAX);
+    rk_buf_init(&text, RK_WHEEL_META_MAX);
     ent = rk_hashcache_get(&r->cache, key, (int64_t)st->st_size, stamp);
     if (ent && rk_json_str(ent, "sha256"))
         snprintf(f->sha256, sizeof(f->sha256), "%s", rk_json_str(ent, "sha256"));
-    if (ent && f->kind == RK_PY_WHEEL && rk_json_str(ent, "metadata"))
+    if (ent && f->kind == RK_PY_WHEEL && rk_json_str(ent, "metadata") &&
+        rk_json_bool(ent, "checked", 0))
         rk_hashcache_blob_get(&r->cache, rk_json_str(ent, "metadata"), &text, &found, e);
     if (!f->sha256[0]) {
-        if (rk_sha256_file(path, d, NULL, e) < 0)
+        if ((rc = rk_sha256_file(path, d, NULL, e)) < 0)
             goto out;
         rk_hex(d, sizeof(d), f->sha256);
     }
@@ -117,8 +121,10 @@ static int file_facts(struct ig_run *r, const char *path, const char *name, cons
     if (!ent || found == 0) {
         ent = rk_hashcache_put(&r->cache, key, (int64_t)st->st_size, stamp);
         rk_json_set_str(ent, "sha256", f->sha256);
-        if (msha[0])
+        if (msha[0]) {
             rk_json_set_str(ent, "metadata", msha);
+            rk_json_set_bool(ent, "checked", 1); /* the wheel passed rk_wheel_core_check */
+        }
     }
 out:
     rk_buf_release(&text);

@@ -31,7 +31,7 @@ static const char usage[] =
     "      --platform-tag TAGS    set the platform tags\n"
     "      --add-platform-tag TAG  add a platform tag\n"
     "      --remove-platform-tag TAG  remove a platform tag\n"
-    "      --pin REQ              pin a Requires-Dist (e.g. 'iree-base-compiler==3.2.0')\n"
+    "      --pin NAME==VERSION    pin a Requires-Dist (e.g. 'iree-base-compiler==3.2.0')\n"
     "      --finalize-pins NAMES  turn '==' pins on pre-release versions of these projects\n"
     "                             (comma-separated, '*' for all) into final versions\n"
     "      --verify               check every RECORD hash while streaming\n"

@@ -41,13 +41,14 @@ static int tag_option(struct args *a, int which, const char *arg)
 
 static int pin_option(struct args *a, const char *arg)
 {
-    struct rk_req r;
+    struct retag_pin *p = &a->pins[a->o.npins];
     struct rk_err e = {0, ""};
     if (a->o.npins >= sizeof(a->pins) / sizeof(a->pins[0]))
         return rk_cli_usage_error(&a->cli, "too many --pin options");
-    if (rk_req_parse(arg, &r, &e) < 0 || r.url || r.spec_len == 0 || r.parens)
-        return rk_cli_usage_error(&a->cli, "invalid --pin '%s': expected NAME==VERSION", arg);
-    a->pins[a->o.npins++] = arg;
+    if (rk_req_parse_pin(arg, p->name, p->version, &e) < 0)
+        return rk_cli_usage_error(&a->cli, "invalid --pin '%s': expected NAME==VERSION: %s", arg,
+                                  e.msg);
+    a->o.npins++;
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "digest.h"
 #include "err.h"
 #include "wheel.h"
+#include "wheel_check.h"
 #include "zip.h"
 
 #define RETAG_PATH_MAX 4096
@@ -33,6 +34,11 @@ struct tag_op {
     const char *tag;
 };
 
+struct retag_pin {
+    char name[RK_WHEEL_FIELD];    /* a valid project name */
+    char version[RK_WHEEL_FIELD]; /* normalised PEP 440 version */
+};
+
 struct retag_opts {
     const char *out_dir;
     int in_place, dry_run, verify, jobs;
@@ -42,7 +48,7 @@ struct retag_opts {
     const char *name;  /* new project name, or NULL */
     struct tag_op *tag_ops;
     size_t ntag_ops;
-    const char **pins; /* "name<spec>" */
+    const struct retag_pin *pins; /* --pin NAME==VERSION */
     size_t npins;
     const char **finalize; /* project names (normalised) whose pins become final; "*" all */
     size_t nfinalize;
@@ -53,19 +59,14 @@ struct retag_in {
     const char *base; /* file name, borrowed from path */
     int fd;
     struct rk_zip_dir dir;
-    struct rk_zip_local *locals; /* one per entry */
-    struct rk_wheel_name fn;
-    char info_dir[RK_WHEEL_FIELD * 2 + 16]; /* "name-1.0.dist-info" */
-    char data_dir[RK_WHEEL_FIELD * 2 + 16]; /* "name-1.0.data" */
-    long i_meta, i_wheel, i_record;
-    struct rk_buf meta_text, wheel_text, record_text;
-    struct rk_meta meta, wheel;
+    struct rk_zip_local *locals;      /* one per entry */
+    struct rk_wheel_core w;           /* file name, .dist-info, METADATA, WHEEL: checked */
+    char data_dir[RK_WHEEL_INFO_DIR]; /* "name-1.0.data" */
+    long i_record;
+    struct rk_buf record_text;
     struct rk_record record;
     size_t *record_index;
-    char name[RK_WHEEL_FIELD];    /* METADATA Name */
-    char version[RK_WHEEL_FIELD]; /* METADATA Version, as written */
-    char **tags;                  /* expanded from the file name */
-    size_t ntags;
+    size_t budget; /* bytes taken from the jobs' shared budget (retag_budget.c) */
 };
 
 enum {
@@ -111,6 +112,13 @@ int retag_write(struct retag_plan *p, const struct retag_in *in, const struct re
 /* --dry-run --verify: check every RECORD hash without writing. */
 int retag_verify_only(const struct retag_in *in, struct rk_err *e);
 
+/* The jobs (-j) share a budget for the texts they hold in memory (METADATA, WHEEL, RECORD,
+ * by their recorded sizes): a job waits until its wheel's share fits, and a wheel larger than
+ * the whole budget runs alone. Returns what was taken, to give back with retag_budget_put. */
+#define RETAG_BUDGET ((size_t)64 << 20)
+size_t retag_budget_take(size_t bytes);
+void retag_budget_put(size_t bytes);
+
 /* One wheel, start to end: the JSON result (owned) or -1. */
 int retag_one(const char *path, const struct retag_opts *o, json_object **out, struct rk_err *e);
 /* Many wheels, jobs in parallel; results in input order (owned array). Returns the first
@@ -135,7 +143,7 @@ struct args {
     struct retag_opts o;
     char version[RK_PEP440_MAX_TEXT];
     struct tag_op tags[128];
-    const char *pins[128];
+    struct retag_pin pins[128];
     char *finalize_text[64];
     const char *finalize[256];
     size_t nfinalize_text;

@@ -22,8 +22,8 @@ static int plan_version(struct retag_plan *p, const struct retag_in *in, const s
 {
     struct rk_pep440 cur, v;
     char now[RK_PEP440_MAX_TEXT];
-    if (rk_pep440_parse(in->version, &cur, e) < 0 || rk_pep440_format(&cur, now, sizeof(now)) < 0)
-        return rk_err_set(e, RK_INPUT, "bad version '%s'", in->version);
+    if (rk_pep440_parse(in->w.version, &cur, e) < 0 || rk_pep440_format(&cur, now, sizeof(now)) < 0)
+        return rk_err_set(e, RK_INPUT, "bad version '%s'", in->w.version);
     v = cur;
     if (o->set_version && rk_pep440_parse(o->set_version, &v, e) < 0)
         return -1;
@@ -32,7 +32,7 @@ static int plan_version(struct retag_plan *p, const struct retag_in *in, const s
     if (rk_pep440_format(&v, p->version, sizeof(p->version)) < 0)
         return rk_err_set(e, RK_INPUT, "version too long");
     if (rk_pep440_cmp(&v, &cur) == 0 && strcmp(p->version, now) == 0) {
-        snprintf(p->version, sizeof(p->version), "%s", in->version);
+        snprintf(p->version, sizeof(p->version), "%s", in->w.version);
         return 0;
     }
     p->changed |= CH_VERSION;
@@ -64,8 +64,8 @@ static int plan_tags(struct retag_plan *p, const struct retag_in *in, const stru
             return rk_err_set(e, RK_INPUT, "invalid wheel '%s': removing '%s' leaves no %s tag",
                               in->base, t->tag, kinds[t->kind]);
     }
-    if (strcmp(p->fn.python, in->fn.python) || strcmp(p->fn.abi, in->fn.abi) ||
-        strcmp(p->fn.platform, in->fn.platform))
+    if (strcmp(p->fn.python, in->w.fn.python) || strcmp(p->fn.abi, in->w.fn.abi) ||
+        strcmp(p->fn.platform, in->w.fn.platform))
         p->changed |= CH_TAGS;
     return rk_wheel_tags_expand(p->fn.python, p->fn.abi, p->fn.platform, &p->tags, &p->ntags, e);
 }
@@ -73,9 +73,9 @@ static int plan_tags(struct retag_plan *p, const struct retag_in *in, const stru
 static void plan_dirs(struct retag_plan *p, const struct retag_in *in)
 {
     char prefix[RK_WHEEL_FIELD], ver[RK_WHEEL_FIELD];
-    const char *dash = strchr(in->info_dir, '-');
-    size_t plen = (size_t)(dash - in->info_dir);
-    snprintf(prefix, sizeof(prefix), "%.*s", (int)plen, in->info_dir);
+    const char *dash = strchr(in->w.info_dir, '-');
+    size_t plen = (size_t)(dash - in->w.info_dir);
+    snprintf(prefix, sizeof(prefix), "%.*s", (int)plen, in->w.info_dir);
     snprintf(ver, sizeof(ver), "%.*s", (int)(strlen(dash + 1) - 10), dash + 1);
     if (p->changed & CH_NAME)
         rk_wheel_escape_name(p->name, prefix, sizeof(prefix));
@@ -88,13 +88,13 @@ static void plan_dirs(struct retag_plan *p, const struct retag_in *in)
 static int plan_names(struct retag_plan *p, const struct retag_in *in, const struct retag_opts *o,
                       struct rk_err *e)
 {
-    snprintf(p->name, sizeof(p->name), "%s", in->name);
-    if (o->name && strcmp(o->name, in->name) != 0) {
+    snprintf(p->name, sizeof(p->name), "%s", in->w.name);
+    if (o->name && strcmp(o->name, in->w.name) != 0) {
         p->changed |= CH_NAME;
         snprintf(p->name, sizeof(p->name), "%s", o->name);
         rk_wheel_escape_name(o->name, p->fn.name, sizeof(p->fn.name));
     }
-    if (o->build && strcmp(o->build, in->fn.build) != 0) {
+    if (o->build && strcmp(o->build, in->w.fn.build) != 0) {
         p->changed |= CH_BUILD;
         snprintf(p->fn.build, sizeof(p->fn.build), "%s", o->build);
     }
@@ -106,7 +106,7 @@ static int plan_names(struct retag_plan *p, const struct retag_in *in, const str
 
 char *retag_new_name(const struct retag_in *in, const struct retag_plan *p, const char *name)
 {
-    const char *from[2] = {in->info_dir, in->data_dir}, *to[2] = {p->info_dir, p->data_dir};
+    const char *from[2] = {in->w.info_dir, in->data_dir}, *to[2] = {p->info_dir, p->data_dir};
     for (int i = 0; i < 2; i++) {
         size_t k = strlen(from[i]);
         if (strncmp(name, from[i], k) == 0 && name[k] == '/' && strcmp(from[i], to[i]) != 0) {
@@ -151,7 +151,7 @@ int retag_plan(struct retag_plan *p, const struct retag_in *in, const struct ret
     rk_buf_init(&p->meta, RK_WHEEL_TEXT_MAX);
     rk_buf_init(&p->wheel, RK_WHEEL_TEXT_MAX);
     rk_buf_init(&p->record, RK_WHEEL_TEXT_MAX);
-    p->fn = in->fn;
+    p->fn = in->w.fn;
     if (plan_names(p, in, o, e) < 0 || retag_plan_texts(p, in, o, e) < 0)
         return -1;
     if (p->changed) {

@@ -33,19 +33,15 @@ static int replace_cur(struct rk_buf *cur, struct rk_buf *nb, struct rk_req *r, 
     return rk_req_parse(rk_buf_cstr(cur), r, e);
 }
 
-static int apply_pin(const char *pin, struct rk_buf *cur, struct rk_req *r, const char *name,
-                     struct rk_err *e)
+static int apply_pin(const struct retag_pin *pin, struct rk_buf *cur, struct rk_req *r,
+                     const char *name, struct rk_err *e)
 {
-    struct rk_req pr;
     struct rk_buf nb;
-    char pn[RK_WHEEL_FIELD], spec[RK_WHEEL_FIELD * 2];
+    char spec[RK_WHEEL_FIELD + 2];
     int rc;
-    if (rk_req_parse(pin, &pr, e) < 0)
-        return -1;
-    snprintf(pn, sizeof(pn), "%.*s", (int)pr.name_len, pin + pr.name_off);
-    snprintf(spec, sizeof(spec), "%.*s", (int)pr.spec_len, pin + pr.spec_off);
-    if (!rk_wheel_same_project(pn, name))
+    if (!rk_wheel_same_project(pin->name, name))
         return 0;
+    snprintf(spec, sizeof(spec), "==%s", pin->version);
     rk_buf_init(&nb, RK_WHEEL_TEXT_MAX);
     rc = rk_req_set_spec(rk_buf_cstr(cur), r, spec, &nb) < 0 ? oom(e) : replace_cur(cur, &nb, r, e);
     rk_buf_release(&nb);
@@ -80,7 +76,7 @@ static int req_rewrite(const struct retag_opts *o, const char *value, struct rk_
     if (rk_buf_puts(out, value) < 0)
         return oom(e);
     for (size_t i = 0; i < o->npins && rc == 0; i++)
-        rc = apply_pin(o->pins[i], out, &r, name, e);
+        rc = apply_pin(&o->pins[i], out, &r, name, e);
     if (rc == 0 && listed(o, name))
         rc = apply_finalize(out, &r, e);
     *changed = rc == 0 && strcmp(rk_buf_cstr(out), value) != 0;
@@ -130,7 +126,7 @@ static int edits_init(struct edits *ed, size_t n, struct rk_err *e)
 static int meta_field(struct retag_plan *p, const struct retag_in *in, const struct retag_opts *o,
                       size_t i, struct rk_buf *t, struct rk_err *e)
 {
-    const struct rk_meta *m = &in->meta;
+    const struct rk_meta *m = &in->w.meta;
     char v[8192];
     struct rk_buf nv;
     int ch = 0;
@@ -160,10 +156,10 @@ static int plan_metadata(struct retag_plan *p, const struct retag_in *in,
     struct edits ed;
     struct rk_buf t;
     int rc = 0;
-    if (edits_init(&ed, in->meta.n, e) < 0)
+    if (edits_init(&ed, in->w.meta.n, e) < 0)
         return -1;
     rk_buf_init(&t, RK_WHEEL_TEXT_MAX);
-    for (size_t i = 0; i < in->meta.n && rc == 0; i++) {
+    for (size_t i = 0; i < in->w.meta.n && rc == 0; i++) {
         int r = meta_field(p, in, o, i, &t, e);
         if (r < 0 || (r > 0 && edit_add(&ed, i, &t) < 0))
             rc = r < 0 ? -1 : oom(e);
@@ -171,7 +167,7 @@ static int plan_metadata(struct retag_plan *p, const struct retag_in *in,
     }
     if (rc == 0 && ed.n > 0) {
         p->meta_changed = 1;
-        rc = rk_meta_rewrite(&in->meta, ed.v, ed.n, &p->meta, e);
+        rc = rk_meta_rewrite(&in->w.meta, ed.v, ed.n, &p->meta, e);
     }
     rk_buf_release(&t);
     edits_free(&ed);
@@ -181,7 +177,7 @@ static int plan_metadata(struct retag_plan *p, const struct retag_in *in,
 static int wheel_field(struct retag_plan *p, const struct retag_in *in, size_t i, int *first_tag,
                        struct rk_buf *t)
 {
-    const struct rk_meta *m = &in->wheel;
+    const struct rk_meta *m = &in->w.wheel;
     if ((p->changed & CH_TAGS) && rk_meta_find(m, "Tag", i) == (long)i) {
         for (size_t k = 0; *first_tag && k < p->ntags; k++)
             if (rk_meta_format(m, (long)i, "Tag", p->tags[k], t) < 0)
@@ -204,23 +200,23 @@ static int plan_wheel(struct retag_plan *p, const struct retag_in *in, struct rk
     int rc = 0, first_tag = 1;
     if (!(p->changed & (CH_TAGS | CH_BUILD)))
         return 0;
-    if (edits_init(&ed, in->wheel.n, e) < 0)
+    if (edits_init(&ed, in->w.wheel.n, e) < 0)
         return -1;
     rk_buf_init(&t, RK_WHEEL_TEXT_MAX);
-    for (size_t i = 0; i < in->wheel.n && rc == 0; i++) {
+    for (size_t i = 0; i < in->w.wheel.n && rc == 0; i++) {
         int r = wheel_field(p, in, i, &first_tag, &t);
         if (r < 0 || (r > 0 && edit_add(&ed, i, &t) < 0))
             rc = oom(e);
         rk_buf_reset(&t);
     }
-    if (rc == 0 && (p->changed & CH_BUILD) && !in->fn.build[0]) {
-        if (rk_meta_format(&in->wheel, -1, "Build", p->fn.build, &t) < 0 ||
-            edit_add(&ed, in->wheel.n, &t) < 0)
+    if (rc == 0 && (p->changed & CH_BUILD) && !in->w.fn.build[0]) {
+        if (rk_meta_format(&in->w.wheel, -1, "Build", p->fn.build, &t) < 0 ||
+            edit_add(&ed, in->w.wheel.n, &t) < 0)
             rc = oom(e);
     }
     if (rc == 0) {
         p->wheel_changed = 1;
-        rc = rk_meta_rewrite(&in->wheel, ed.v, ed.n, &p->wheel, e);
+        rc = rk_meta_rewrite(&in->w.wheel, ed.v, ed.n, &p->wheel, e);
     }
     rk_buf_release(&t);
     edits_free(&ed);

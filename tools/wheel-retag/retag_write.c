@@ -27,9 +27,9 @@ static int record_line(struct retag_plan *p, const struct retag_in *in,
         return rk_record_format(&p->record, np, "", "");
     if (retag_is_signature(in, l->path) && (p->changed & CH_SIGNATURES))
         return 0;
-    if (is_entry(in, in->i_meta, l->path) && p->meta_changed)
+    if (is_entry(in, in->w.i_meta, l->path) && p->meta_changed)
         text = &p->meta;
-    else if (is_entry(in, in->i_wheel, l->path) && p->wheel_changed)
+    else if (is_entry(in, in->w.i_wheel, l->path) && p->wheel_changed)
         text = &p->wheel;
     if (text) {
         if (rk_record_hash(text->data ? text->data : "", text->len, h, sizeof(h), e) < 0)
@@ -249,9 +249,9 @@ static int write_entry(struct rk_zip_writer *w, struct retag_plan *p, const stru
         rk_log_warn("dropping the stale signature '%s' of '%s'", ze->name, in->base);
         return 0;
     }
-    if ((long)i == in->i_meta && p->meta_changed)
+    if ((long)i == in->w.i_meta && p->meta_changed)
         text = &p->meta;
-    else if ((long)i == in->i_wheel && p->wheel_changed)
+    else if ((long)i == in->w.i_wheel && p->wheel_changed)
         text = &p->wheel;
     nn = retag_new_name(in, p, ze->name);
     if ((long)i == in->i_record)

@@ -30,7 +30,7 @@ static json_object *result_json(const struct retag_in *in, const struct retag_pl
     rk_json_set_str(r, "filename", p->filename);
     rk_json_set_str(r, "name", p->name);
     rk_json_set_str(r, "version", p->version);
-    rk_json_set_str(r, "previous_version", in->version);
+    rk_json_set_str(r, "previous_version", in->w.version);
     rk_json_set(r, "tags", str_array(p->tags, p->ntags));
     rk_json_set_str(r, "build", p->fn.build[0] ? p->fn.build : NULL);
     if (o->dry_run) {

@@ -454,6 +454,8 @@ CASES = {
     "w-nul-name": c_nul_name,
     "w-symlink-abs": c_symlink("/etc/passwd"),
     "w-symlink-out": c_symlink("../../../../../../root/.ssh/authorized_keys"),
+    "w-symlink-up": c_symlink("../../x"),
+    "w-symlink-in": c_symlink("../demo_pkg/__init__.py"),
     "w-duplicate": c_duplicate,
     "w-duplicate-metadata": c_duplicate_metadata,
     # bombs
