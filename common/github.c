@@ -1,5 +1,6 @@
 /* github.c - see github.h: client, JSON calls, API errors */
 #include "github_priv.h"
+#include "github_slim.h"
 #include "jsonio.h"
 #include "log.h"
 
@@ -154,17 +155,31 @@ static void note_rate(struct rk_github *g, const struct rk_http_resp *resp)
         g->rate_reset = strtoll(v, NULL, 10);
 }
 
-static int parse_body(struct rk_github *g, const struct rk_http_req *req, const char *text,
-                      size_t len, json_object **out, struct rk_err *e)
+int rk_gh_bad_json(struct rk_github *g, const struct rk_http_req *req, const struct rk_err *pe,
+                   struct rk_err *e)
 {
-    struct rk_err pe;
-    rk_err_clear(&pe);
+    return rk_err_set(e, RK_REMOTE, "%s %s: invalid JSON in the response: %s", req->method,
+                      rk_gh_shown(g, req->url), pe->msg);
+}
+
+int rk_gh_parse_text(const char *text, size_t len, const struct rk_json_spec *spec,
+                     json_object **out, struct rk_err *pe)
+{
     *out = NULL;
     if (len == 0)
         return 0;
-    if (rk_json_parse(text, len, "response", out, &pe) < 0)
-        return rk_err_set(e, RK_REMOTE, "%s %s: invalid JSON in the response: %s", req->method,
-                          rk_gh_shown(g, req->url), pe.msg);
+    return spec ? rk_json_slim(text, len, "response", spec, out, pe)
+                : rk_json_parse(text, len, "response", out, pe);
+}
+
+static int parse_body(struct rk_github *g, const struct rk_http_req *req, const char *text,
+                      size_t len, const struct rk_json_spec *spec, json_object **out,
+                      struct rk_err *e)
+{
+    struct rk_err pe;
+    rk_err_clear(&pe);
+    if (rk_gh_parse_text(text, len, spec, out, &pe) < 0)
+        return rk_gh_bad_json(g, req, &pe, e);
     return 0;
 }
 
@@ -185,8 +200,8 @@ static int failed(struct rk_github *g, const struct rk_http_req *req,
     return rk_err_set(e, tmp.code, "%s", tmp.msg);
 }
 
-/* a 304: the cached answer */
-static int from_cache(struct rk_github *g, const struct rk_http_req *req, json_object **out,
+/* a 304: the cached answer (*text borrowed until the next rk_gh_etag_get) */
+static int from_cache(struct rk_github *g, const struct rk_http_req *req, const char **text,
                       char **link, struct rk_err *e)
 {
     const char *body = NULL, *clink = NULL;
@@ -196,7 +211,8 @@ static int from_cache(struct rk_github *g, const struct rk_http_req *req, json_o
     g->not_modified++;
     if (link && !*link && clink)
         *link = strdup(clink);
-    return out ? parse_body(g, req, body, strlen(body), out, e) : 0;
+    *text = body;
+    return 0;
 }
 
 static void remember(struct rk_github *g, const struct rk_http_req *req,
@@ -212,19 +228,30 @@ static void remember(struct rk_github *g, const struct rk_http_req *req,
 int rk_gh_result(struct rk_github *g, const struct rk_http_req *req, struct rk_http_resp *resp,
                  unsigned flags, json_object **out, long *status, char **link, struct rk_err *e)
 {
+    return rk_gh_result_slim(g, req, resp, flags, NULL, out, status, link, e);
+}
+
+int rk_gh_result_text(struct rk_github *g, const struct rk_http_req *req, struct rk_http_resp *resp,
+                      unsigned flags, const char **text, size_t *len, long *status, char **link,
+                      struct rk_err *e)
+{
     const char *l = rk_http_resp_header(resp, "Link");
     long st = resp->status;
     note_rate(g, resp);
+    *text = NULL;
+    *len = 0;
     if (status)
         *status = st;
-    if (out)
-        *out = NULL;
     if (link)
         *link = l ? strdup(l) : NULL;
     if (resp->err.code != RK_OK)
         return failed(g, req, resp, e);
-    if (st == 304)
-        return from_cache(g, req, out, link, e);
+    if (st == 304) {
+        if (from_cache(g, req, text, link, e) < 0)
+            return -1;
+        *len = strlen(*text);
+        return 0;
+    }
     if (st == 404 && (flags & RK_GH_ALLOW_404))
         return 0;
     if (st >= 300) {
@@ -233,9 +260,24 @@ int rk_gh_result(struct rk_github *g, const struct rk_http_req *req, struct rk_h
         return -1;
     }
     remember(g, req, resp, flags);
-    if (!out || req->out_fd >= 0)
-        return 0;
-    return parse_body(g, req, resp->body.data, resp->body.len, out, e);
+    if (req->out_fd < 0) {
+        *text = resp->body.data;
+        *len = resp->body.len;
+    }
+    return 0;
+}
+
+int rk_gh_result_slim(struct rk_github *g, const struct rk_http_req *req, struct rk_http_resp *resp,
+                      unsigned flags, const struct rk_json_spec *spec, json_object **out,
+                      long *status, char **link, struct rk_err *e)
+{
+    const char *text;
+    size_t len;
+    if (out)
+        *out = NULL;
+    if (rk_gh_result_text(g, req, resp, flags, &text, &len, status, link, e) < 0)
+        return -1;
+    return out && text ? parse_body(g, req, text, len, spec, out, e) : 0;
 }
 
 int rk_github_json(struct rk_github *g, const char *method, const char *path, json_object *body,
@@ -260,32 +302,4 @@ int rk_github_json(struct rk_github *g, const char *method, const char *path, js
 int rk_github_get(struct rk_github *g, const char *path, json_object **out, struct rk_err *e)
 {
     return rk_github_json(g, "GET", path, NULL, 0, out, NULL, e);
-}
-
-int rk_github_get_many(struct rk_github *g, const char *const *paths, size_t n, int max_parallel,
-                       unsigned flags, json_object **out, long *status, struct rk_err *e)
-{
-    struct rk_http_req *reqs = calloc(n ? n : 1, sizeof(*reqs));
-    struct rk_http_resp *resps = calloc(n ? n : 1, sizeof(*resps));
-    int rc = 0;
-    if (!reqs || !resps) {
-        free(reqs);
-        free(resps);
-        return rk_err_set(e, RK_SYSTEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        rk_gh_prepare(g, &reqs[i], "GET", paths[i], NULL, NULL, flags);
-        rk_http_resp_init(&resps[i]);
-    }
-    rk_http_run(&g->http, reqs, resps, n, max_parallel, NULL);
-    for (size_t i = 0; i < n; i++) {
-        if (rk_gh_result(g, &reqs[i], &resps[i], flags, &out[i], status ? &status[i] : NULL, NULL,
-                         e) < 0)
-            rc = -1;
-        rk_http_resp_release(&resps[i]);
-        rk_http_req_release(&reqs[i]);
-    }
-    free(reqs);
-    free(resps);
-    return rc;
 }

@@ -1,5 +1,6 @@
 /* github_page.c - pagination of github.h: Link rel="next", and pages 2..N in parallel */
 #include "github_priv.h"
+#include "github_slim.h"
 #include "jsonio.h"
 #include "linkhdr.h"
 
@@ -52,9 +53,11 @@ static int link_url(struct rk_github *g, const char *link, const char *rel, cons
     return e && e->code != RK_OK ? -1 : 0;
 }
 
-/* GET one page into arr; *link gets the Link header (owned or NULL) */
+/* GET one page into arr (parsed with spec, json_slim.h, or whole when NULL); *link gets the
+ * Link header (owned or NULL) */
 static int fetch_page(struct rk_github *g, const char *url, const char *items_key, json_object *arr,
-                      size_t max, size_t *added, char **link, struct rk_err *e)
+                      size_t max, const struct rk_json_spec *spec, size_t *added, char **link,
+                      struct rk_err *e)
 {
     struct rk_http_req req;
     struct rk_http_resp resp;
@@ -63,7 +66,9 @@ static int fetch_page(struct rk_github *g, const char *url, const char *items_ke
     rk_gh_prepare(g, &req, "GET", url, NULL, NULL, 0);
     rk_http_resp_init(&resp);
     rk_http_do(&g->http, &req, &resp, NULL);
-    rc = rk_gh_result(g, &req, &resp, 0, &page, NULL, link, e);
+    rc = rk_gh_result_slim(g, &req, &resp, 0, spec, &page, NULL, link, e);
+    rk_http_resp_release(&resp);
+    rk_http_resp_init(&resp);
     if (rc == 0)
         rc = append_items(g, url, page, items_key, arr, max, added, e);
     json_object_put(page);
@@ -72,17 +77,39 @@ static int fetch_page(struct rk_github *g, const char *url, const char *items_ke
     return rc;
 }
 
-/* follow rel="next" from url (owned, consumed) while arr holds fewer than max items */
-static int follow_next(struct rk_github *g, char *url, const char *items_key, json_object *arr,
-                       size_t max, struct rk_err *e)
+/* a rel="next" already read (seen: set of URLs, borrowed): a server that loops would be
+ * followed up to the item cap, its pages repeated */
+static int next_loops(struct rk_github *g, json_object *seen, const char *from, const char *next,
+                      struct rk_err *e)
 {
+    if (!next)
+        return 0;
+    if (json_object_object_get_ex(seen, next, NULL))
+        return rk_err_set(e, RK_REMOTE, "GET %s: the Link header loops ('%s')",
+                          rk_gh_shown(g, from), rk_gh_shown(g, next));
+    json_object_object_add(seen, next, NULL);
+    return 0;
+}
+
+/* follow rel="next" from url (owned, consumed) while arr holds fewer than max items; seen:
+ * the URLs read before (borrowed, NULL: none) */
+static int follow_next(struct rk_github *g, char *url, const char *items_key, json_object *arr,
+                       size_t max, const struct rk_json_spec *spec, json_object *seen,
+                       struct rk_err *e)
+{
+    json_object *mine = json_object_new_object();
     int rc = 0;
+    if (!seen)
+        seen = mine;
+    json_object_object_add(seen, url, NULL);
     for (int pages = 0; url && pages < MAX_PAGES && json_object_array_length(arr) < max; pages++) {
         char *link = NULL, *next = NULL;
         size_t added;
-        rc = fetch_page(g, url, items_key, arr, max, &added, &link, e);
+        rc = fetch_page(g, url, items_key, arr, max, spec, &added, &link, e);
         if (rc == 0)
             rc = link_url(g, link, "next", url, &next, e);
+        if (rc == 0 && added > 0)
+            rc = next_loops(g, seen, url, next, e);
         free(link);
         free(url);
         if (rc < 0 || added == 0) {
@@ -92,6 +119,7 @@ static int follow_next(struct rk_github *g, char *url, const char *items_key, js
         url = next;
     }
     free(url);
+    json_object_put(mine);
     return rc;
 }
 
@@ -118,7 +146,7 @@ int rk_github_paginate(struct rk_github *g, const char *path, const char *items_
     char *url = start_url(g, path, out, &max_items, e);
     if (!url)
         return -1;
-    if (follow_next(g, url, items_key, *out, max_items, e) < 0) {
+    if (follow_next(g, url, items_key, *out, max_items, NULL, NULL, e) < 0) {
         json_object_put(*out);
         *out = NULL;
         return -1;
@@ -139,7 +167,7 @@ static void free_urls(char **urls, json_object **pages, size_t n)
 /* pages [from, to] of the list whose last page is template, concurrently, in order */
 static int fetch_batch(struct rk_github *g, const char *template, long from, long to,
                        const char *items_key, json_object *arr, size_t max, int max_parallel,
-                       struct rk_err *e)
+                       const struct rk_json_spec *spec, struct rk_err *e)
 {
     size_t n = (size_t)(to - from + 1), added;
     char **urls = calloc(n, sizeof(*urls));
@@ -155,20 +183,24 @@ static int fetch_batch(struct rk_github *g, const char *template, long from, lon
         free_urls(urls, pages, n);
         return rk_err_set(e, RK_SYSTEM, "out of memory");
     }
-    rc = rk_github_get_many(g, (const char *const *)urls, n, max_parallel, 0, pages, NULL, e);
-    for (size_t i = 0; i < n && rc == 0; i++)
+    rc = rk_github_get_many_slim(g, (const char *const *)urls, n, max_parallel, 0, spec, pages,
+                                 NULL, e);
+    for (size_t i = 0; i < n && rc == 0; i++) {
         rc = append_items(g, urls[i], pages[i], items_key, arr, max, &added, e);
+        json_object_put(pages[i]); /* each page freed once its items are taken */
+        pages[i] = NULL;
+    }
     free_urls(urls, pages, n);
     return rc;
 }
 
 static int fetch_range(struct rk_github *g, const char *template, long from, long to,
                        const char *items_key, json_object *arr, size_t max, int max_parallel,
-                       struct rk_err *e)
+                       const struct rk_json_spec *spec, struct rk_err *e)
 {
     for (long p = from; p <= to && json_object_array_length(arr) < max; p += PARALLEL_BATCH) {
         long hi = p + PARALLEL_BATCH - 1 < to ? p + PARALLEL_BATCH - 1 : to;
-        if (fetch_batch(g, template, p, hi, items_key, arr, max, max_parallel, e) < 0)
+        if (fetch_batch(g, template, p, hi, items_key, arr, max, max_parallel, spec, e) < 0)
             return -1;
     }
     return 0;
@@ -186,9 +218,9 @@ static long pages_to(long first, long last, size_t have, size_t per_page, size_t
     return last - first > (long)need ? first + (long)need : last;
 }
 
-int rk_github_paginate_parallel(struct rk_github *g, const char *path, const char *items_key,
-                                size_t max_items, int max_parallel, json_object **out,
-                                struct rk_err *e)
+static int paginate_parallel(struct rk_github *g, const char *path, const char *items_key,
+                             size_t max_items, int max_parallel, const struct rk_json_spec *spec,
+                             json_object **out, struct rk_err *e)
 {
     char *url = start_url(g, path, out, &max_items, e), *link = NULL, *last = NULL;
     char *next = NULL;
@@ -197,7 +229,7 @@ int rk_github_paginate_parallel(struct rk_github *g, const char *path, const cha
     int rc;
     if (!url)
         return -1;
-    rc = fetch_page(g, url, items_key, *out, max_items, &added, &link, e);
+    rc = fetch_page(g, url, items_key, *out, max_items, spec, &added, &link, e);
     if (rc == 0)
         rc = link_url(g, link, "last", url, &last, e);
     if (rc == 0)
@@ -206,11 +238,18 @@ int rk_github_paginate_parallel(struct rk_github *g, const char *path, const cha
     if (rc == 0 && added > 0 && last && rk_url_query_int(last, "page", &last_page) == 0 &&
         last_page > first) {
         last_page = pages_to(first, last_page, json_object_array_length(*out), added, max_items);
-        rc =
-            fetch_range(g, last, first + 1, last_page, items_key, *out, max_items, max_parallel, e);
+        rc = fetch_range(g, last, first + 1, last_page, items_key, *out, max_items, max_parallel,
+                         spec, e);
     } else if (rc == 0 && added > 0 && next) {
-        rc = follow_next(g, next, items_key, *out, max_items, e);
+        json_object *seen = json_object_new_object();
+        json_object_object_add(seen, url, NULL);
+        rc = next_loops(g, seen, url, next, e);
+        if (rc == 0)
+            rc = follow_next(g, next, items_key, *out, max_items, spec, seen, e);
+        else
+            free(next);
         next = NULL;
+        json_object_put(seen);
     }
     free(url);
     free(link);
@@ -221,4 +260,18 @@ int rk_github_paginate_parallel(struct rk_github *g, const char *path, const cha
         *out = NULL;
     }
     return rc;
+}
+
+int rk_github_paginate_parallel(struct rk_github *g, const char *path, const char *items_key,
+                                size_t max_items, int max_parallel, json_object **out,
+                                struct rk_err *e)
+{
+    return paginate_parallel(g, path, items_key, max_items, max_parallel, NULL, out, e);
+}
+
+int rk_github_paginate_slim(struct rk_github *g, const char *path, size_t max_items,
+                            int max_parallel, const struct rk_json_spec *spec, json_object **out,
+                            struct rk_err *e)
+{
+    return paginate_parallel(g, path, NULL, max_items, max_parallel, spec, out, e);
 }

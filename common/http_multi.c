@@ -1,4 +1,5 @@
 /* http_multi.c - rk_http_run: n transfers through one curl multi handle, with progress */
+#include "http_each.h"
 #include "http_xfer.h"
 #include "log.h"
 
@@ -71,8 +72,25 @@ static size_t start_due(struct xfer *xs, size_t n, int *active, int max_parallel
     return open;
 }
 
-/* hand finished transfers to rk_xfer_finish; returns how many finished */
-static int drain(struct rk_http_client *c, int *active)
+struct done_cb {
+    rk_http_done_fn fn;
+    void *arg;
+    struct xfer *xs;
+    unsigned char *told; /* per request: done already called */
+};
+
+static void tell_done(struct done_cb *d, struct xfer *x)
+{
+    size_t i = (size_t)(x - d->xs);
+    if (!d->fn || d->told[i] || x->state != XFER_DONE)
+        return;
+    d->told[i] = 1;
+    d->fn(i, d->arg);
+}
+
+/* hand finished transfers to rk_xfer_finish (and to d when they are done for good); returns
+ * how many finished */
+static int drain(struct rk_http_client *c, int *active, struct done_cb *d)
 {
     CURLMsg *m;
     int left, done = 0;
@@ -86,6 +104,7 @@ static int drain(struct rk_http_client *c, int *active)
         (*active)--;
         done++;
         rk_xfer_finish(x, m->data.result);
+        tell_done(d, x);
     }
     return done;
 }
@@ -102,7 +121,8 @@ static int poll_timeout(int64_t next_due, int active, const struct progress *p)
     return (int)t;
 }
 
-static int run_loop(struct rk_http_client *c, struct xfer *xs, size_t n, int max_parallel)
+static int run_loop(struct rk_http_client *c, struct xfer *xs, size_t n, int max_parallel,
+                    struct done_cb *d)
 {
     struct progress p;
     int active = 0, running = 0;
@@ -111,7 +131,7 @@ static int run_loop(struct rk_http_client *c, struct xfer *xs, size_t n, int max
     while (start_due(xs, n, &active, max_parallel, &next_due) > 0) {
         if (active > 0 && curl_multi_perform(c->multi, &running) != CURLM_OK)
             break;
-        if (drain(c, &active) > 0)
+        if (drain(c, &active, d) > 0)
             continue;
         if (curl_multi_poll(c->multi, NULL, 0, poll_timeout(next_due, active, &p), NULL) !=
             CURLM_OK)
@@ -119,28 +139,37 @@ static int run_loop(struct rk_http_client *c, struct xfer *xs, size_t n, int max
         progress_tick(&p, c, active);
     }
     progress_end(&p);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (xs[i].state != XFER_DONE)
             rk_xfer_fail(&xs[i], RK_SYSTEM, "%s '%s': curl multi interface failed",
                          xs[i].req->method, xs[i].req->url);
+        tell_done(d, &xs[i]);
+    }
     return 0;
 }
 
-int rk_http_run(struct rk_http_client *c, struct rk_http_req *reqs, struct rk_http_resp *resps,
-                size_t n, int max_parallel, struct rk_err *e)
+int rk_http_run_each(struct rk_http_client *c, struct rk_http_req *reqs, struct rk_http_resp *resps,
+                     size_t n, int max_parallel, rk_http_done_fn done, void *arg, struct rk_err *e)
 {
     struct xfer *xs;
+    struct done_cb d = {done, arg, NULL, NULL};
     int rc = 0;
     if (n == 0)
         return 0;
     xs = calloc(n, sizeof(*xs));
-    if (!xs)
+    d.told = done ? calloc(n, 1) : NULL;
+    if (!xs || (done && !d.told)) {
+        free(xs);
+        free(d.told);
         return rk_err_set(e, RK_SYSTEM, "out of memory");
+    }
+    d.xs = xs;
     if (max_parallel <= 0)
         max_parallel = c->opts.max_parallel;
     for (size_t i = 0; i < n; i++)
         rk_xfer_init(&xs[i], c, &reqs[i], &resps[i]);
-    run_loop(c, xs, n, max_parallel);
+    run_loop(c, xs, n, max_parallel, &d);
+    free(d.told);
     for (size_t i = 0; i < n; i++) {
         rk_xfer_cleanup(&xs[i]);
         if (resps[i].err.code != RK_OK && rc == 0) {
@@ -150,6 +179,12 @@ int rk_http_run(struct rk_http_client *c, struct rk_http_req *reqs, struct rk_ht
     }
     free(xs);
     return rc;
+}
+
+int rk_http_run(struct rk_http_client *c, struct rk_http_req *reqs, struct rk_http_resp *resps,
+                size_t n, int max_parallel, struct rk_err *e)
+{
+    return rk_http_run_each(c, reqs, resps, n, max_parallel, NULL, NULL, e);
 }
 
 int rk_http_do(struct rk_http_client *c, struct rk_http_req *req, struct rk_http_resp *resp,

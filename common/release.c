@@ -2,6 +2,7 @@
 #include "release.h"
 #include "err.h"
 #include "github.h"
+#include "github_slim.h"
 #include "jsonio.h"
 #include "log.h"
 
@@ -63,6 +64,18 @@ int rk_tag_check(const char *tag, struct rk_err *e)
 
 /* ---- listing ---- */
 
+/* pages 2..10 of the capped list at once: 100 releases a page, RK_RELEASES_CAP at most */
+#define RELEASE_PAGES_AT_ONCE (RK_RELEASES_CAP / 100)
+
+/* RK_REL_SLIM: the keys parsed (see release.h) */
+static const char *const slim_release_keys[] = {"id",         "tag_name",   "name",         "draft",
+                                                "prerelease", "created_at", "published_at", NULL};
+static const char *const slim_asset_keys[] = {"id",         "name",       "size",
+                                              "digest",     "state",      "browser_download_url",
+                                              "created_at", "updated_at", NULL};
+static const struct rk_json_spec slim_asset = {slim_asset_keys, NULL, NULL};
+static const struct rk_json_spec slim_release = {slim_release_keys, "assets", &slim_asset};
+
 static int64_t rel_id(json_object *rel)
 {
     return rk_json_int(rel, "id", 0);
@@ -93,7 +106,8 @@ struct tag_filter {
     void *arg;
 };
 
-/* tags (names) not carried by any release in list and wanted; owned array of strings */
+/* tags (names, from the refs/tags/ refs in tags) not carried by any release in list and
+ * wanted; owned array of strings */
 static json_object *unseen_tags(json_object *tags, json_object *list, const struct tag_filter *f)
 {
     json_object *seen = json_object_new_object(), *out = json_object_new_array();
@@ -105,8 +119,11 @@ static json_object *unseen_tags(json_object *tags, json_object *list, const stru
     }
     n = json_object_array_length(tags);
     for (size_t i = 0; i < n; i++) {
-        const char *t = rk_json_str(json_object_array_get_idx(tags, i), "name");
-        if (t && !json_object_object_get_ex(seen, t, NULL) && (!f->want || f->want(t, f->arg)))
+        const char *t = rk_json_str(json_object_array_get_idx(tags, i), "ref");
+        if (!t || strncmp(t, "refs/tags/", 10) != 0)
+            continue;
+        t += 10;
+        if (*t && !json_object_object_get_ex(seen, t, NULL) && (!f->want || f->want(t, f->arg)))
             json_object_array_add(out, json_object_new_string(t));
     }
     json_object_put(seen);
@@ -115,7 +132,7 @@ static json_object *unseen_tags(json_object *tags, json_object *list, const stru
 
 /* GET /releases/tags/{t} for each name in names (404s skipped), appended to list */
 static int releases_by_tags(struct rk_github *g, const struct rk_repo *r, json_object *names,
-                            json_object *list, struct rk_err *e)
+                            json_object *list, const struct rk_json_spec *spec, struct rk_err *e)
 {
     size_t n = json_object_array_length(names), batch = 64;
     int rc = 0;
@@ -132,7 +149,8 @@ static int releases_by_tags(struct rk_github *g, const struct rk_repo *r, json_o
                 snprintf(paths[i], len, "%s/releases/tags/%s", r->path, esc ? esc : "");
             free(esc);
         }
-        rc = rk_github_get_many(g, (const char *const *)paths, m, 0, RK_GH_ALLOW_404, out, NULL, e);
+        rc = rk_github_get_many_slim(g, (const char *const *)paths, m, 0, RK_GH_ALLOW_404, spec,
+                                     out, NULL, e);
         for (size_t i = 0; i < m; i++) {
             if (out[i] && rc == 0)
                 json_object_array_add(list, out[i]);
@@ -145,21 +163,52 @@ static int releases_by_tags(struct rk_github *g, const struct rk_repo *r, json_o
 }
 
 static int list_past_cap(struct rk_github *g, const struct rk_repo *r, json_object *list,
-                         const struct tag_filter *f, struct rk_err *e)
+                         const struct tag_filter *f, const struct rk_json_spec *spec,
+                         struct rk_err *e)
 {
-    char path[sizeof(r->path) + 32];
+    char path[sizeof(r->path) + 64];
     json_object *tags = NULL, *names;
     int rc;
-    snprintf(path, sizeof(path), "%s/tags?per_page=100", r->path);
+    /* every tag in one answer (the /tags list takes one request per 100 tags) */
+    snprintf(path, sizeof(path), "%s/git/matching-refs/tags?per_page=100", r->path);
     if (rk_github_paginate(g, path, NULL, 0, &tags, e) < 0)
         return -1;
     names = unseen_tags(tags, list, f);
     json_object_put(tags);
     rk_log_verbose("release list capped at %d: looking up %zu more tags", RK_RELEASES_CAP,
                    json_object_array_length(names));
-    rc = releases_by_tags(g, r, names, list, e);
+    rc = releases_by_tags(g, r, names, list, spec, e);
     json_object_put(names);
     return rc;
+}
+
+/* the items of list (owned, consumed) that are releases; the others skipped with a warning */
+static json_object *checked_releases(const struct rk_repo *r, json_object *list)
+{
+    char what[sizeof(r->path) + 32];
+    json_object *out;
+    snprintf(what, sizeof(what), "the releases of '%s/%s'", r->owner, r->name);
+    out = rk_checked_items(list, rk_release_check, what);
+    json_object_put(list);
+    return out;
+}
+
+/* a release of the API (*rel, owned) checked: freed and NULL when it is not one */
+static int checked_release(const struct rk_repo *r, const char *tag, int64_t id, json_object **rel,
+                           struct rk_err *e)
+{
+    char what[sizeof(r->path) + 320];
+    if (!*rel)
+        return 0;
+    if (tag)
+        snprintf(what, sizeof(what), "release '%s' of '%s/%s'", tag, r->owner, r->name);
+    else
+        snprintf(what, sizeof(what), "release %lld of '%s/%s'", (long long)id, r->owner, r->name);
+    if (rk_release_check(*rel, what, e) == 0)
+        return 0;
+    json_object_put(*rel);
+    *rel = NULL;
+    return -1;
 }
 
 int rk_release_list(struct rk_github *g, const struct rk_repo *r, unsigned flags, json_object **out,
@@ -173,22 +222,24 @@ int rk_release_list_some(struct rk_github *g, const struct rk_repo *r, unsigned 
                          int *capped, struct rk_err *e)
 {
     struct tag_filter f = {want_tag, arg};
+    const struct rk_json_spec *spec = (flags & RK_REL_SLIM) ? &slim_release : NULL;
     char path[sizeof(r->path) + 32];
     json_object *list = NULL;
     int hit;
     *out = NULL;
     snprintf(path, sizeof(path), "%s/releases?per_page=100", r->path);
-    if (rk_github_paginate_parallel(g, path, NULL, RK_RELEASES_CAP, 0, &list, e) < 0)
+    if (rk_github_paginate_slim(g, path, RK_RELEASES_CAP, RELEASE_PAGES_AT_ONCE, spec, &list, e) <
+        0)
         return -1;
     hit = json_object_array_length(list) >= RK_RELEASES_CAP;
     if (capped)
         *capped = hit;
-    if (hit && (flags & RK_REL_PAST_CAP) && list_past_cap(g, r, list, &f, e) < 0) {
+    if (hit && (flags & RK_REL_PAST_CAP) && list_past_cap(g, r, list, &f, spec, e) < 0) {
         json_object_put(list);
         return -1;
     }
-    *out = list;
-    return 0;
+    *out = checked_releases(r, list);
+    return *out ? 0 : rk_err_set(e, RK_SYSTEM, "out of memory");
 }
 
 static int path_tag(const struct rk_repo *r, const char *tag, char **out, struct rk_err *e)
@@ -223,7 +274,10 @@ static int newest_releases(struct rk_github *g, const struct rk_repo *r, json_ob
 {
     char path[sizeof(r->path) + 32];
     snprintf(path, sizeof(path), "%s/releases?per_page=100", r->path);
-    return rk_github_paginate(g, path, NULL, 100, out, e);
+    if (rk_github_paginate(g, path, NULL, 100, out, e) < 0)
+        return -1;
+    *out = checked_releases(r, *out);
+    return *out ? 0 : rk_err_set(e, RK_SYSTEM, "out of memory");
 }
 
 /* the keeper among the releases of tag in list (owned) or NULL */
@@ -263,7 +317,7 @@ int rk_release_find(struct rk_github *g, const struct rk_repo *r, const char *ta
         return -1;
     rc = rk_github_json(g, "GET", path, NULL, RK_GH_ALLOW_404 | RK_GH_NO_CACHE, out, &status, e);
     free(path);
-    if (rc < 0)
+    if (rc < 0 || checked_release(r, tag, 0, out, e) < 0)
         return -1;
     if (*out)
         return 0;
@@ -275,7 +329,9 @@ int rk_release_get(struct rk_github *g, const struct rk_repo *r, int64_t id, jso
 {
     char path[sizeof(r->path) + 48];
     snprintf(path, sizeof(path), "%s/releases/%lld", r->path, (long long)id);
-    return rk_github_json(g, "GET", path, NULL, RK_GH_ALLOW_404 | RK_GH_NO_CACHE, out, NULL, e);
+    if (rk_github_json(g, "GET", path, NULL, RK_GH_ALLOW_404 | RK_GH_NO_CACHE, out, NULL, e) < 0)
+        return -1;
+    return checked_release(r, NULL, id, out, e);
 }
 
 static int delete_release(struct rk_github *g, const struct rk_repo *r, int64_t id,
@@ -333,7 +389,8 @@ int rk_release_latest_id(struct rk_github *g, const struct rk_repo *r, int64_t *
     json_object *rel = NULL;
     *id = 0;
     snprintf(path, sizeof(path), "%s/releases/latest", r->path);
-    if (rk_github_json(g, "GET", path, NULL, RK_GH_ALLOW_404 | RK_GH_NO_CACHE, &rel, NULL, e) < 0)
+    if (rk_github_json(g, "GET", path, NULL, RK_GH_ALLOW_404 | RK_GH_NO_CACHE, &rel, NULL, e) < 0 ||
+        checked_release(r, "latest", 0, &rel, e) < 0)
         return -1;
     *id = rel ? rel_id(rel) : 0;
     json_object_put(rel);

@@ -49,6 +49,10 @@ int rk_tag_check(const char *tag, struct rk_err *e);
 enum {
     RK_REL_PAST_CAP = 1 << 0, /* when the list hits the cap, find older published releases
                                  through the tags (one GET per tag not yet seen) */
+    RK_REL_SLIM = 1 << 1,     /* parse only id, tag_name, name, draft, prerelease, created_at,
+                                 published_at and assets, each asset with id, name, size,
+                                 digest, state, browser_download_url, created_at and
+                                 updated_at (json_slim.h): a fraction of the time and memory */
 };
 
 /* Every release of the repository (drafts included when the token may see them), newest
@@ -112,6 +116,24 @@ enum rk_asset_match {
 };
 /* Compare an asset with local bytes (size, lowercase hex sha256). */
 enum rk_asset_match rk_asset_match(json_object *asset, uint64_t size, const char *sha256_hex);
+
+/* ---- the shape of API answers ---- */
+
+/* A release as the API gives it: an object with "id" an integer >= 1 and "tag_name" a valid
+ * tag, and, when present, draft/prerelease booleans, name/body strings or null, html_url,
+ * upload_url and target_commitish strings, created_at/published_at date-times or null, assets
+ * an array or null (its items are not looked at). An asset: "id" an integer >= 1, "name" a
+ * string (what it holds is the caller's to check), and when present label and digest strings
+ * or null, size and download_count integers >= 0, content_type, state and
+ * browser_download_url strings, created_at/updated_at date-times or null. 0 ok, else -1 with
+ * RK_REMOTE "WHAT: "key" is a string, expected an integer >= 1" (values are not quoted). */
+int rk_release_check(json_object *rel, const char *what, struct rk_err *e);
+int rk_asset_check(json_object *asset, const char *what, struct rk_err *e);
+/* The items of list (borrowed) that chk accepts, as a new array (owned); each other item is
+ * skipped with a warning "skipping item N of WHAT: ...". */
+json_object *rk_checked_items(json_object *list,
+                              int (*chk)(json_object *, const char *, struct rk_err *),
+                              const char *what);
 
 /* ---- shapes ---- */
 

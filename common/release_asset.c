@@ -13,9 +13,19 @@ int rk_release_assets(struct rk_github *g, const struct rk_repo *r, int64_t rele
                       json_object **out, struct rk_err *e)
 {
     char path[sizeof(r->path) + 64];
+    char what[sizeof(r->path) + 64];
+    json_object *all;
     snprintf(path, sizeof(path), "%s/releases/%lld/assets?per_page=100", r->path,
              (long long)release_id);
-    return rk_github_paginate(g, path, NULL, 0, out, e);
+    if (rk_github_paginate(g, path, NULL, 0, &all, e) < 0) {
+        *out = NULL;
+        return -1;
+    }
+    snprintf(what, sizeof(what), "the assets of release %lld of '%s/%s'", (long long)release_id,
+             r->owner, r->name);
+    *out = rk_checked_items(all, rk_asset_check, what);
+    json_object_put(all);
+    return *out ? 0 : rk_err_set(e, RK_SYSTEM, "out of memory");
 }
 
 json_object *rk_asset_find(json_object *assets, const char *name)

@@ -284,6 +284,20 @@ run index-gen --no-cache --context "$T_TMP/badasset.json" --output "$T_TMP/x"
 expect_rc 3
 expect_err "asset 'a-1.0-py3-none-any.whl' needs a name and an http(s) url"
 
+t_case "error: context keys of the wrong type are invalid input, nothing written"
+for bad in '{"assets": {"name": "a-1.0-py3-none-any.whl"}}|"assets" is of type object, expected array' \
+    '{"releases": {"assets": []}}|"releases" is of type object, expected array' \
+    '{"releases": [5]}|"releases[0]" is not an object' \
+    '{"releases": [{"tag": "v1", "assets": "x"}]}|"releases[0].assets" is of type string, expected array' \
+    '{"assets": [], "release": 7}|"release" is of type int, expected object'; do
+    printf '%s\n' "${bad%%|*}" >"$T_TMP/wrongtype.json"
+    run index-gen --no-cache --context "$T_TMP/wrongtype.json" --output "$T_TMP/wrongtype"
+    expect_rc 3
+    expect_error_line index-gen
+    expect_err "invalid context: ${bad#*|}"
+    expect_no_file "$T_TMP/wrongtype"
+done
+
 t_case "error: a corrupt wheel is invalid input"
 mkdir -p "$T_TMP/corrupt"
 printf 'PK not a zip' >"$T_TMP/corrupt/bad_pkg-1.0-py3-none-any.whl"

@@ -226,6 +226,67 @@ static void times(void **state)
     json_object_put(rel);
 }
 
+/* rk_release_check / rk_asset_check: the key and the type named, values not quoted */
+static void release_shape(void **state)
+{
+    static const struct {
+        const char *json, *msg;
+    } bad[] = {
+        {"null", "R: null, expected an object"},
+        {"5", "R: the integer 5, expected an object"},
+        {"[]", "R: an array, expected an object"},
+        {"{\"tag_name\": \"v1\"}", "R has no \"id\""},
+        {"{\"id\": \"17\", \"tag_name\": \"v1\"}",
+         "R: \"id\" is a string, expected an integer >= 1"},
+        {"{\"id\": 0, \"tag_name\": \"v1\"}",
+         "R: \"id\" is the integer 0, expected an integer >= 1"},
+        {"{\"id\": 1e300, \"tag_name\": \"v1\"}",
+         "R: \"id\" is a double, expected an integer >= 1"},
+        {"{\"id\": 1, \"tag_name\": [\"v2\"]}", "R: \"tag_name\" is an array, expected a string"},
+        {"{\"id\": 1, \"tag_name\": \"a b\"}", "R: \"tag_name\" is not a valid tag"},
+        {"{\"id\": 1, \"tag_name\": \"v1\", \"draft\": \"yes\"}",
+         "R: \"draft\" is a string, expected a boolean"},
+        {"{\"id\": 1, \"tag_name\": \"v1\", \"created_at\": \"9999-99-99T99:99:99Z\"}",
+         "R: \"created_at\" is a string, expected a date-time"},
+        {"{\"id\": 1, \"tag_name\": \"v1\", \"assets\": {}}",
+         "R: \"assets\" is an object, expected an array"},
+    };
+    struct rk_err e;
+    json_object *ok = J("{\"id\": 1, \"tag_name\": \"v1\", \"draft\": false, \"name\": null, "
+                        "\"published_at\": null, \"created_at\": \"2024-11-19T08:15:00Z\", "
+                        "\"assets\": [5]}");
+    rk_err_clear(&e);
+    assert_int_equal(rk_release_check(ok, "R", &e), 0);
+    json_object_put(ok);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_object *o = json_tokener_parse(bad[i].json); /* "null": NULL */
+        rk_err_clear(&e);
+        assert_int_equal(rk_release_check(o, "R", &e), -1);
+        assert_int_equal(e.code, RK_REMOTE);
+        assert_string_equal(e.msg, bad[i].msg);
+        json_object_put(o);
+    }
+}
+
+static void asset_shape_and_checked_items(void **state)
+{
+    json_object *list =
+        J("[null, 3, {\"id\": \"5\", \"name\": 7}, {\"id\": 6, \"name\": \"b.whl\", "
+          "\"size\": -1}, {\"id\": 7, \"name\": \"\"}, {\"id\": 8, \"name\": \"c.whl\", "
+          "\"size\": 3, \"digest\": null, \"label\": null}]");
+    json_object *kept = rk_checked_items(list, rk_asset_check, "the assets");
+    struct rk_err e;
+    assert_int_equal(json_object_array_length(kept), 2); /* an empty name is the caller's */
+    assert_string_equal(rk_json_str(json_object_array_get_idx(kept, 1), "name"), "c.whl");
+    rk_err_clear(&e);
+    assert_int_equal(rk_asset_check(json_object_array_get_idx(list, 3), "A", &e), -1);
+    assert_string_equal(e.msg, "A: \"size\" is the integer -1, expected an integer >= 0");
+    rk_err_clear(&e);
+    assert_int_equal(rk_asset_check(json_object_array_get_idx(list, 4), "A", &e), 0);
+    json_object_put(kept);
+    json_object_put(list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +299,8 @@ int main(void)
         cmocka_unit_test(release_with_tag),
         cmocka_unit_test(release_summary),
         cmocka_unit_test(times),
+        cmocka_unit_test(release_shape),
+        cmocka_unit_test(asset_shape_and_checked_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

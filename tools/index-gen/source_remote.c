@@ -62,6 +62,19 @@ static int release_wanted(struct ig_run *r, json_object *rel, time_t now)
     return 1;
 }
 
+/* a link the index may publish: http(s) as the http client would fetch it (https, plain
+ * http to loopback), no credentials; else the asset is skipped with a warning */
+static int asset_url_ok(struct ig_run *r, const char *origin, const struct ig_asset *x)
+{
+    struct rk_err e;
+    rk_err_clear(&e);
+    if (rk_http_check_url(&r->gh.http, x->url, &e) == 0)
+        return 1;
+    rk_log_warn("skipping asset '%s' of '%s': its browser_download_url is not usable: %s", x->name,
+                origin, e.msg);
+    return 0;
+}
+
 static int add_release_assets(struct ig_run *r, const char *repo, json_object *rel,
                               struct rk_err *e)
 {
@@ -76,7 +89,7 @@ static int add_release_assets(struct ig_run *r, const char *repo, json_object *r
         memset(&x, 0, sizeof(x));
         x.name = (char *)rk_json_str(a, "name");
         x.url = (char *)rk_json_str(a, "browser_download_url");
-        if (!x.name || !x.url || !rk_asset_complete(a))
+        if (!x.name || !x.url || !rk_asset_complete(a) || !asset_url_ok(r, origin, &x))
             continue;
         x.size = rk_json_int(a, "size", -1);
         x.stamp = (char *)rk_json_str(a, "updated_at");
@@ -100,8 +113,8 @@ int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e)
     if (rk_repo_parse(repo, &rp, e) < 0 || ig_github(r, e) < 0)
         return -1;
     rk_log_group(repo);
-    if (rk_release_list(&r->gh, &rp, r->o->no_past_cap ? 0 : RK_REL_PAST_CAP, &list, &capped, e) <
-        0) {
+    if (rk_release_list(&r->gh, &rp, RK_REL_SLIM | (r->o->no_past_cap ? 0 : RK_REL_PAST_CAP), &list,
+                        &capped, e) < 0) {
         rk_log_endgroup();
         return rk_err_prefix(e, "unable to list the releases of '%s'", repo);
     }
@@ -192,13 +205,35 @@ static int context_assets(struct ig_run *r, json_object *arr, json_object *rel, 
     return 0;
 }
 
+/* where (e.g. "releases[2]") holds key of type want, or null, or nothing: else RK_INPUT */
+static int context_type(json_object *o, const char *where, const char *key, enum json_type want,
+                        struct rk_err *e)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !v || json_object_is_type(v, want))
+        return 0;
+    return rk_err_set(e, RK_INPUT, "invalid context: \"%s%s%s\" is of type %s, expected %s", where,
+                      *where ? "." : "", key, json_type_to_name(json_object_get_type(v)),
+                      json_type_to_name(want));
+}
+
 int ig_source_context(struct ig_run *r, json_object *ctx, struct rk_err *e)
 {
     json_object *assets = rk_json_array(ctx, "assets"), *rels = rk_json_array(ctx, "releases");
+    if (context_type(ctx, "", "assets", json_type_array, e) < 0 ||
+        context_type(ctx, "", "releases", json_type_array, e) < 0 ||
+        context_type(ctx, "", "release", json_type_object, e) < 0)
+        return -1;
     if (assets && context_assets(r, assets, rk_json_obj(ctx, "release"), e) < 0)
         return -1;
     for (size_t i = 0; rels && i < json_object_array_length(rels); i++) {
         json_object *rel = json_object_array_get_idx(rels, i), *a = rk_json_array(rel, "assets");
+        char where[48];
+        snprintf(where, sizeof(where), "releases[%zu]", i);
+        if (!json_object_is_type(rel, json_type_object))
+            return rk_err_set(e, RK_INPUT, "invalid context: \"%s\" is not an object", where);
+        if (context_type(rel, where, "assets", json_type_array, e) < 0)
+            return -1;
         if (a && context_assets(r, a, rel, e) < 0)
             return -1;
     }

@@ -122,6 +122,7 @@ class Model:
         self.runs = {}
         self.repo_ix = {}
         self.rel_cache = {}
+        self.page_cache = {}  # releases list pages: key -> (the release bytes joined, page, ETag)
         for repo in d["repos"]:
             key = (repo["owner"].lower(), repo["name"].lower())
             self.repos[key] = repo

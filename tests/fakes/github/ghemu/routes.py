@@ -3,6 +3,7 @@ returns (status, json[, headers]) or a Resp; it raises HttpError for GitHub-styl
 """
 
 import fnmatch
+import hashlib
 import json
 import re
 
@@ -601,8 +602,20 @@ def list_releases(api, req, o, r):
     if not api.can_push(req):
         rels = [x for x in rels if not x["draft"]]
     chunk, link = api.page(req, rels, cap=1000)
-    body = b"[" + b",".join(release_bytes(api, repo, x) for x in chunk) + b"]"
-    return Resp(200, body, link, "application/json; charset=utf-8")
+    parts = tuple(release_bytes(api, repo, x) for x in chunk)
+    # a page of 100 releases with their assets is megabytes: joined and hashed once while
+    # none of its releases changes (the parts are kept, compared by identity)
+    key = (repo["id"], req.qs, api.can_push(req))
+    hit = api.model.page_cache.get(key)
+    if hit is not None and len(hit[0]) == len(parts) and all(a is b for a, b in zip(hit[0], parts)):
+        body, etag = hit[1], hit[2]
+    else:
+        body = b"[" + b",".join(parts) + b"]"
+        etag = 'W/"%s"' % hashlib.md5(body).hexdigest()
+        api.model.page_cache[key] = (parts, body, etag)
+    resp = Resp(200, body, link, "application/json; charset=utf-8")
+    resp.etag = etag
+    return resp
 
 
 def make_latest_arg(body, default="true"):
