@@ -128,6 +128,10 @@ struct rk_http_req {
     int bad;         /* a setter was given an invalid header (CR/LF, Authorization):
                         the request fails with RK_USAGE */
     void *user;      /* caller's tag, untouched */
+    /* > 0: a 2xx body streamed to out_fd may hold at most out_max bytes (a resumed part
+     * included): past that the transfer stops, nothing more is read or written, and the
+     * request fails with RK_INPUT ("response too large"), resp->too_large set */
+    uint64_t out_max;
 };
 
 struct rk_http_header {
@@ -144,6 +148,7 @@ struct rk_http_resp {
     char sha256[RK_SHA256_HEX_LEN]; /* hex sha256 of a 2xx body streamed to out_fd; "" for
                                        in-memory bodies and failures */
     char *url;                      /* owned: the last URL requested (after redirects) */
+    int too_large;                  /* the body went over max_body (in memory) or out_max */
     int attempts;                   /* 1 when no retry was needed */
     int redirects;
     struct rk_err err; /* this request's error; code RK_OK on success */

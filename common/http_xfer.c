@@ -108,6 +108,8 @@ void rk_xfer_cleanup(struct xfer *x)
     x->easy = NULL;
     free_header_list(x);
     rk_sha256_release(&x->sha);
+    free(x->wbuf);
+    x->wbuf = NULL;
 }
 
 static int add_line(struct curl_slist **l, const char *line)
@@ -242,6 +244,8 @@ static void setup_easy(struct xfer *x)
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, rk_xfer_on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
+    if (x->req->out_fd >= 0)
+        curl_easy_setopt(h, CURLOPT_BUFFERSIZE, (long)RK_XFER_WBUF);
     setup_method(x);
 }
 
@@ -374,6 +378,9 @@ static void transport_failed(struct xfer *x, CURLcode rc)
     case CURLE_UNSUPPORTED_PROTOCOL:
         rk_xfer_fail(x, RK_USAGE, "%s '%s': %s", m, u, why);
         return;
+    case CURLE_OUT_OF_MEMORY: /* libcurl refuses a header line over its 100 KiB cap this way */
+        rk_xfer_fail(x, RK_INPUT, "%s '%s': too many or too large response headers", m, u);
+        return;
     default:
         rk_xfer_fail(x, RK_TRANSIENT, "%s '%s': %s", m, u, why);
     }
@@ -448,12 +455,16 @@ void rk_xfer_finish(struct xfer *x, CURLcode rc)
     x->state = XFER_DONE;
     free_header_list(x);
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    if (x->to_fd)
+        rk_xfer_sink_flush(x); /* before anything reads the file or x->written */
     if (r->err.code != RK_OK)
         return; /* local I/O or memory: already said */
-    if (x->body_overflow)
-        rk_xfer_fail(x, RK_INPUT, "%s '%s': response too large (over %zu bytes)", m, u,
-                     r->body.max);
-    else if (x->hdr_overflow)
+    if (x->body_overflow) {
+        r->too_large = 1;
+        rk_xfer_fail(x, RK_INPUT, "%s '%s': response too large (over %llu bytes)", m, u,
+                     x->to_fd ? (unsigned long long)x->req->out_max
+                              : (unsigned long long)r->body.max);
+    } else if (x->hdr_overflow)
         rk_xfer_fail(x, RK_INPUT, "%s '%s': too many or too large response headers", m, u);
     else if (rc != CURLE_OK)
         transport_failed(x, rc);

@@ -13,6 +13,10 @@
 #include "digest.h"
 #include "http.h"
 
+/* curl's receive buffer for streamed downloads and the size of the writes to out_fd
+ * (curl hands the body over in 16 KiB pieces: one write(2) each would be 16 per 256 KiB) */
+#define RK_XFER_WBUF ((size_t)256 << 10)
+
 enum xfer_state { XFER_PENDING, XFER_ACTIVE, XFER_WAITING, XFER_DONE };
 
 struct xfer {
@@ -37,9 +41,12 @@ struct xfer {
     int hdr_overflow, body_overflow, range_mismatch;
     int sink_decided, to_fd;
     long hop_status; /* status of the response being received (known at its first byte) */
-    /* streamed download */
+    /* streamed download: bytes are gathered in wbuf (owned, RK_XFER_WBUF), hashed and
+     * written in large pieces; written counts them all, flushed or not */
     uint64_t written, resume_from;
     struct rk_sha256 sha;
+    char *wbuf;
+    size_t wlen;
     int can_resume;
 };
 
@@ -60,6 +67,8 @@ size_t rk_xfer_on_body(char *p, size_t size, size_t n, void *ud);
 size_t rk_xfer_on_read(char *p, size_t size, size_t n, void *ud);
 int rk_xfer_on_seek(void *ud, curl_off_t off, int origin);
 int rk_xfer_sink_decide(struct xfer *x);
+/* hash and write out what wbuf holds; -1 with resp->err set (RK_SYSTEM) */
+int rk_xfer_sink_flush(struct xfer *x);
 void rk_xfer_headers_clear(struct rk_http_resp *r);
 
 #endif

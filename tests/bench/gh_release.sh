@@ -14,14 +14,15 @@
 #   number of requests in flight is what counts). Both tools run with their defaults (gh
 #   uploads 5 and downloads 8 at a time, gh-release 8).
 #
-# Environment: RELKIT_BIN (gh-release), RELKIT_SRC; RELKIT_BENCH_RUNS (default 1) repeats each
-# timed run on fresh releases and keeps the fastest; RELKIT_BENCH_SMALL_N / _LARGE_N / _LARGE_MB
+# Environment: RELKIT_BIN (gh-release), RELKIT_SRC; RELKIT_BENCH_RUNS (default 2) repeats each
+# timed run on fresh releases, the tools in turn (the order reversed every other round), and
+# keeps each one's fastest; RELKIT_BENCH_SMALL_N / _LARGE_N / _LARGE_MB
 # / _HUGE_MB shrink the cases for a quick look; RELKIT_BENCH_LATENCIES (default "0 50", ms).
 # Output: a table on stdout.
 set -euo pipefail
 : "${RELKIT_SRC:?}" "${RELKIT_BIN:?}"
 PY=${RELKIT_PYTHON:-/usr/bin/python3}
-RUNS=${RELKIT_BENCH_RUNS:-1}
+RUNS=${RELKIT_BENCH_RUNS:-2}
 SMALL_N=${RELKIT_BENCH_SMALL_N:-200}
 LARGE_N=${RELKIT_BENCH_LARGE_N:-4}
 LARGE_MB=${RELKIT_BENCH_LARGE_MB:-256}
@@ -103,8 +104,11 @@ new_release() {
     "$GHR" create -q -R "$REPO" --tag "$TAG" --target main --name "$TAG" </dev/null >/dev/null
 }
 
-# timed CMD...: sets SECS and RSS_MB (peak resident set of the command)
+# timed CMD...: sets SECS and RSS_MB (peak resident set of the command). Dirty pages are
+# written out first: the writeback of what the previous run wrote (the emulator's copy of
+# every upload, the downloaded files) must not land in the next run's time.
 timed() {
+    sync
     /usr/bin/time -v -o "$W/time.txt" "$@" </dev/null >"$W/out.txt" 2>"$W/err.txt" || {
         echo "bench: command failed: $*" >&2
         tail -n 5 "$W/err.txt" >&2
@@ -115,12 +119,6 @@ timed() {
 }
 
 
-best() { # keep the fastest of the runs: BEST_S BEST_RSS
-    if [ -z "${BEST_S:-}" ] || awk "BEGIN{exit !($SECS < $BEST_S)}"; then
-        BEST_S=$SECS
-        BEST_RSS=$RSS_MB
-    fi
-}
 
 run_upload() { # who files...
     local who=$1; shift
@@ -146,23 +144,26 @@ run_download() { # who tag
 }
 
 declare -A S R
+keep() { # key: the fastest run so far
+    if [ -z "${S[$1]:-}" ] || awk "BEGIN{exit !($SECS < ${S[$1]})}"; then
+        S[$1]=$SECS R[$1]=$RSS_MB
+    fi
+}
 measure() { # case dir
-    local who k
-    for who in gh ghr ghr-j16 ghr-http; do
-        if [ "$who" = ghr-http ]; then emu_public ""; else emu_public "$PUBLIC/api/v3"; fi
-        BEST_S=
-        for _ in $(seq "$RUNS"); do
+    local who k r order
+    # runs alternate the order (the emulator and the disk are not in the same state for the
+    # first and the last tool of a round); each tool's fastest run is kept
+    for r in $(seq "$RUNS"); do
+        order="gh ghr ghr-j16 ghr-http"
+        [ $((r % 2)) = 1 ] || order="ghr-http ghr-j16 ghr gh"
+        for who in $order; do
+            if [ "$who" = ghr-http ]; then emu_public ""; else emu_public "$PUBLIC/api/v3"; fi
             # shellcheck disable=SC2046
             run_upload "$who" $(ls "$2"/*.bin)
-            best
-        done
-        S[$1-up-$who]=$BEST_S R[$1-up-$who]=$BEST_RSS
-        BEST_S=
-        for _ in $(seq "$RUNS"); do
+            keep "$1-up-$who"
             run_download "$who" "$LAST_TAG"
-            best
+            keep "$1-down-$who"
         done
-        S[$1-down-$who]=$BEST_S R[$1-down-$who]=$BEST_RSS
     done
     for k in up down; do
         printf '%-22s %7s %7s %7s %8s %7s %7s %7s %7s\n' "$1 $k" "${S[$1-$k-gh]}" "${S[$1-$k-ghr]}" \

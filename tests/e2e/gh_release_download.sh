@@ -98,6 +98,31 @@ expect_rc 0
 emu_no_faults
 expect_eq "$(sha256 "$O/good.bin")" "$good_sha" "good.bin"
 
+t_case "a download refused by the asset host: exit 4, no file and no .part file left"
+rm -rf "$O"
+emu_faults '[{"kind": "5xx", "status": 403, "listener": "downloads", "count": 1}]'
+run gh-release download --tag assets-1 -D "$O" good.bin
+expect_rc 4
+emu_no_faults
+expect_err "403 Forbidden"
+expect_no_file "$O/good.bin"
+expect_eq "$(ls -A "$O" | wc -l)" 0 "files left in the directory"
+
+t_case "a download cut off after its retries: exit 5, the bytes kept in .part for the next run"
+rm -rf "$O"
+emu_faults '[{"kind": "reset", "listener": "downloads", "count": 1, "reset_after_bytes": 300}]'
+RELKIT_HTTP_MAX_ATTEMPTS=1 run gh-release download --tag assets-1 -D "$O" good.bin
+expect_rc 5
+emu_no_faults
+expect_no_file "$O/good.bin"
+expect_eq "$(stat -c %s "$O/.good.bin.$id.part" 2>/dev/null)" 300 ".part size"
+emu_log_clear
+run gh-release download --tag assets-1 -D "$O" -v good.bin
+expect_rc 0
+expect_err "resuming 'good.bin' after 300 bytes"
+expect_eq "$(sha256 "$O/good.bin")" "$good_sha" "good.bin"
+expect_eq "$(ls -A "$O")" "good.bin" "files in the directory"
+
 t_case "a pattern matching no asset"
 run gh-release download --tag assets-1 -D "$O" '*.dmg'
 expect_rc 4

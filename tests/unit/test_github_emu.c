@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "err.h"
 #include "github.h"
+#include "github_asset.h"
 #include "jsonio.h"
 
 #define REPO "/repos/relkit-test/demo"
@@ -588,6 +589,81 @@ static void download_of_missing_asset_is_remote(void **state)
     close(out);
 }
 
+static off_t fd_size(int fd)
+{
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    return st.st_size;
+}
+
+/* a body over the caller's bound: the transfer stops there, no byte past it is written */
+static void get_asset_stops_past_max(void **state)
+{
+    struct rk_err e;
+    int out = temp_file("max.bin", 0);
+    struct rk_asset_get a = {.id = 4002, .out_fd = out, .max = 2047};
+    rk_err_clear(&e);
+    assert_int_equal(rk_github_get_asset(&gh, "relkit-test", "demo", &a, &e), -1);
+    assert_int_equal(e.code, RK_INPUT);
+    assert_non_null(strstr(e.msg, "response too large (over 2047 bytes)"));
+    assert_int_equal(a.too_large, 1);
+    assert_true(fd_size(out) <= 2047);
+    assert_int_equal(logged("downloads", "/", 1).n, 1); /* not retried */
+    rk_err_clear(&e);
+    a.max = 2048; /* exactly the size: fine */
+    if (rk_github_get_asset(&gh, "relkit-test", "demo", &a, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(a.too_large, 0);
+    assert_int_equal(a.bytes, 2048);
+    assert_int_equal(fd_size(out), 2048);
+    close(out);
+}
+
+/* the bound counts the bytes of an attempt cut off and resumed */
+static void get_asset_max_counts_resumed_bytes(void **state)
+{
+    struct rk_err e;
+    int out = temp_file("maxresume.bin", 0);
+    struct rk_asset_get a = {.id = 4002, .out_fd = out, .max = 1500};
+    rk_err_clear(&e);
+    json_object_put(control("POST", "/_emulator/faults",
+                            "[{\"listener\":\"downloads\",\"kind\":\"reset\","
+                            "\"reset_after_bytes\":1000,\"count\":1}]"));
+    assert_int_equal(rk_github_get_asset(&gh, "relkit-test", "demo", &a, &e), -1);
+    assert_int_equal(e.code, RK_INPUT);
+    assert_int_equal(a.too_large, 1);
+    assert_int_equal(logged("downloads", "/", 2).status_206, 1);
+    assert_true(fd_size(out) <= 1500);
+    close(out);
+}
+
+/* from > 0: the rest of the asset (206, checked), hashed on its own */
+static void get_asset_from_offset(void **state)
+{
+    struct rk_err e;
+    int whole = temp_file("whole.bin", 0), rest = temp_file("rest.bin", 0);
+    struct rk_asset_get a = {.id = 4002, .out_fd = whole};
+    char want[RK_SHA256_HEX_LEN], got[RK_SHA256_HEX_LEN];
+    unsigned char buf[2048], md[RK_SHA256_LEN];
+    rk_err_clear(&e);
+    if (rk_github_get_asset(&gh, "relkit-test", "demo", &a, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(a.partial, 0);
+    assert_int_equal(pread(whole, buf, sizeof(buf), 0), 2048);
+    assert_int_equal(rk_sha256_buf(buf + 1000, 1048, md, &e), 0);
+    rk_hex(md, RK_SHA256_LEN, want);
+    a = (struct rk_asset_get){.id = 4002, .out_fd = rest, .from = 1000, .max = 2048};
+    if (rk_github_get_asset(&gh, "relkit-test", "demo", &a, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(a.partial, 1);
+    assert_int_equal(a.bytes, 1048);
+    assert_string_equal(a.sha256, want);
+    sha_of_fd(rest, got);
+    assert_string_equal(got, want);
+    close(whole);
+    close(rest);
+}
+
 static void get_many_in_parallel(void **state)
 {
     const char *paths[] = {REPO, REPO "/releases/3001", REPO "/releases/3002",
@@ -632,6 +708,9 @@ int main(void)
         cmocka_unit_test_setup(resumed_download_reports_200, reset_emulator),
         cmocka_unit_test_setup(download_restarts_after_5xx, reset_emulator),
         cmocka_unit_test_setup(download_of_missing_asset_is_remote, reset_emulator),
+        cmocka_unit_test_setup(get_asset_stops_past_max, reset_emulator),
+        cmocka_unit_test_setup(get_asset_max_counts_resumed_bytes, reset_emulator),
+        cmocka_unit_test_setup(get_asset_from_offset, reset_emulator),
         cmocka_unit_test_setup(get_many_in_parallel, reset_emulator),
     };
     int rc;

@@ -7,9 +7,15 @@
  * cost more than the download, and a power loss, unlike a kill, is not what this guards
  * against. A run killed midway leaves the .part
  * file; the next run asks only for the missing bytes (Range) and hashes the whole file once
- * complete. A mismatch removes the .part file: nothing is kept. */
+ * complete. A mismatch removes the .part file: nothing is kept. So does any other failure,
+ * except a transfer cut off by the network (exit 5) after some bytes arrived: those stay for
+ * the next run to resume, as after a kill.
+ *
+ * A download is bounded by the asset's size: a host that sends more is cut off at that size
+ * (nothing more is read or written) and the asset rejected like a digest mismatch. */
 #include "ghr.h"
 #include "fs.h"
+#include "github_asset.h"
 #include "jsonio.h"
 #include "log.h"
 
@@ -18,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,9 +54,31 @@ static char *tmpdir_file(void)
     return rk_path_join(dir && *dir ? dir : "/tmp", "gh-release.XXXXXX");
 }
 
+/* GET the asset's bytes from offset from into fd, at most its size; a body that goes over is
+ * RK_NEGATIVE, like a digest mismatch */
+static int get(struct ghr *g, struct rk_github *gh, json_object *asset, uint64_t from, int fd,
+               struct rk_asset_get *a, struct rk_err *e)
+{
+    int64_t asize = rk_json_int(asset, "size", -1);
+    memset(a, 0, sizeof(*a));
+    a->id = rk_json_int(asset, "id", 0);
+    a->out_fd = fd;
+    a->from = from;
+    /* an empty asset: 1 byte is read, and refused by the size check */
+    a->max = asize > 0 ? (uint64_t)asize : asize == 0 ? 1 : 0;
+    if (rk_github_get_asset(gh, g->repo.owner, g->repo.name, a, e) == 0)
+        return 0;
+    if (!a->too_large)
+        return -1;
+    rk_err_clear(e);
+    return rk_err_set(e, RK_NEGATIVE, "'%s': got more than %lld bytes, the asset has %lld",
+                      rk_json_str(asset, "name"), (long long)asize, (long long)asize);
+}
+
 int ghr_fetch_tmp(struct ghr *g, struct rk_github *gh, json_object *asset, int *fd,
                   char hex[RK_SHA256_HEX_LEN], uint64_t *size, struct rk_err *e)
 {
+    struct rk_asset_get a;
     char *path = tmpdir_file();
     int rc;
     *fd = path ? mkstemp(path) : -1;
@@ -62,10 +89,12 @@ int ghr_fetch_tmp(struct ghr *g, struct rk_github *gh, json_object *asset, int *
     }
     unlink(path);
     free(path);
-    rc = rk_github_download_asset(gh, g->repo.owner, g->repo.name, rk_json_int(asset, "id", 0), *fd,
-                                  hex, size, e);
-    if (rc == 0)
+    rc = get(g, gh, asset, 0, *fd, &a, e);
+    if (rc == 0) {
+        memcpy(hex, a.sha256, RK_SHA256_HEX_LEN);
+        *size = a.bytes;
         rc = check(asset, hex, *size, e);
+    }
     if (rc < 0) {
         close(*fd);
         *fd = -1;
@@ -97,48 +126,6 @@ static char *part_path(const char *path, json_object *asset)
     return p;
 }
 
-/* Range request for bytes [from, end) of the asset into fd; 1 when the server answered 206
- * (fd holds the rest), 0 when it sent the whole file (fd holds it all, hex its sha256) */
-static int fetch_range(struct rk_github *gh, struct ghr *g, json_object *asset, uint64_t from,
-                       int fd, char hex[RK_SHA256_HEX_LEN], struct rk_err *e)
-{
-    char *path = ghr_path(g, "/releases/assets/%lld", (long long)rk_json_int(asset, "id", 0));
-    char *url = path ? rk_github_url(gh, path) : NULL, auth[512];
-    struct rk_http_req req;
-    struct rk_http_resp resp;
-    int rc;
-    free(path);
-    if (!url)
-        return rk_err_set(e, RK_SYSTEM, "out of memory");
-    rk_http_req_init(&req, "GET", url);
-    rk_http_req_header(&req, "Accept", "application/octet-stream");
-    rk_http_req_header(&req, "X-GitHub-Api-Version", RK_GITHUB_API_VERSION);
-    if (gh->token) {
-        snprintf(auth, sizeof(auth), "Bearer %s", gh->token);
-        rk_http_req_auth(&req, auth, gh->api_url); /* never sent to the download host */
-        memset(auth, 0, sizeof(auth));
-    }
-    rk_http_req_range(&req, (int64_t)from, -1);
-    rk_http_req_output_fd(&req, fd);
-    rk_http_resp_init(&resp);
-    rc = rk_http_do(&gh->http, &req, &resp, e);
-    if (rc == 0)
-        memcpy(hex, resp.sha256, RK_SHA256_HEX_LEN);
-    if (rc == 0 && resp.status == 206) {
-        const char *cr = rk_http_resp_header(&resp, "Content-Range");
-        char want[48];
-        int n = snprintf(want, sizeof(want), "bytes %llu-", (unsigned long long)from);
-        rc = cr && strncasecmp(cr, want, (size_t)n) == 0
-                 ? 1
-                 : rk_err_set(e, RK_REMOTE, "'%s': unexpected Content-Range '%s'",
-                              rk_json_str(asset, "name"), cr ? cr : "");
-    }
-    rk_http_resp_release(&resp);
-    rk_http_req_release(&req);
-    free(url);
-    return rc;
-}
-
 static int append_fd(int dst, int src, const char *what, struct rk_err *e)
 {
     char buf[65536];
@@ -161,13 +148,18 @@ static int resume(struct ghr *g, struct rk_github *gh, json_object *asset, const
                   uint64_t have, char hex[RK_SHA256_HEX_LEN], struct rk_err *e)
 {
     struct rk_atomic rest;
+    struct rk_asset_get a;
     unsigned char md[RK_SHA256_LEN];
     int r;
     rk_log_verbose("resuming '%s' after %llu bytes", rk_json_str(asset, "name"),
                    (unsigned long long)have);
     if (rk_atomic_open(&rest, part, 0644, e) < 0)
         return -1;
-    r = fetch_range(gh, g, asset, have, rest.fd, hex, e);
+    r = get(g, gh, asset, have, rest.fd, &a, e);
+    if (r == 0) {
+        memcpy(hex, a.sha256, RK_SHA256_HEX_LEN);
+        r = a.partial; /* 1: rest holds the missing bytes; 0: the whole file came */
+    }
     if (r == 1)
         r = append_fd(fd, rest.fd, part, e) < 0 || rk_sha256_file(part, md, NULL, e) < 0 ? -1 : 1;
     if (r == 1)
@@ -189,14 +181,25 @@ static int fetch_part(struct ghr *g, struct rk_github *gh, json_object *asset, c
                       int fd, char hex[RK_SHA256_HEX_LEN], struct rk_err *e)
 {
     struct stat st;
+    struct rk_asset_get a;
     int64_t asize = rk_json_int(asset, "size", -1);
-    uint64_t got;
     if (fstat(fd, &st) < 0)
         return rk_err_errno(e, RK_SYSTEM, "unable to read '%s'", part);
     if (st.st_size > 0 && asize > 0 && st.st_size < asize)
         return resume(g, gh, asset, part, fd, (uint64_t)st.st_size, hex, e);
-    return rk_github_download_asset(gh, g->repo.owner, g->repo.name, rk_json_int(asset, "id", 0),
-                                    fd, hex, &got, e);
+    if (get(g, gh, asset, 0, fd, &a, e) < 0)
+        return -1;
+    memcpy(hex, a.sha256, RK_SHA256_HEX_LEN);
+    return 0;
+}
+
+/* after a failure: keep the .part file only for a transfer cut off with bytes to resume */
+static void drop_part(const char *part, int fd, const struct rk_err *e)
+{
+    struct stat st;
+    if (e->code == RK_TRANSIENT && fstat(fd, &st) == 0 && st.st_size > 0)
+        return;
+    unlink(part);
 }
 
 int ghr_fetch_to(struct ghr *g, struct rk_github *gh, json_object *asset, const char *path,
@@ -213,10 +216,12 @@ int ghr_fetch_to(struct ghr *g, struct rk_github *gh, json_object *asset, const 
     rc = fetch_part(g, gh, asset, part, fd, hex, e);
     if (rc == 0 && fstat(fd, &st) < 0)
         rc = rk_err_errno(e, RK_SYSTEM, "unable to read '%s'", part);
-    if (rc == 0 && (rc = check(asset, hex, (uint64_t)st.st_size, e)) < 0)
-        unlink(part); /* wrong bytes: keep nothing */
+    if (rc == 0)
+        rc = check(asset, hex, (uint64_t)st.st_size, e); /* wrong bytes: keep nothing */
     if (rc == 0)
         rc = commit_part(part, path, e);
+    if (rc < 0)
+        drop_part(part, fd, e);
     close(fd);
     free(part);
     return rc;

@@ -135,6 +135,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # the emulator's backlog: with socketserver's default of 5, a client opening several
+    # connections at once gets SYNs dropped and waits a 1 s retransmission
+    request_queue_size = 512
 
     def handle_error(self, request, client_address):
         pass  # a client that went away (gh cancels its losing GraphQL/REST race)
