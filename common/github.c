@@ -120,10 +120,48 @@ void rk_gh_bearer(struct rk_github *g, struct rk_http_req *req, const char *boun
     free(v);
 }
 
+/* spec as text: "k1,k2,nested[c1,c2]" */
+static void spec_text(struct rk_buf *b, const struct rk_json_spec *spec)
+{
+    for (size_t i = 0; spec->keys[i]; i++)
+        rk_buf_printf(b, "%s%s", i ? "," : "", spec->keys[i]);
+    if (spec->nested) {
+        rk_buf_printf(b, ",%s[", spec->nested);
+        if (spec->child)
+            spec_text(b, spec->child);
+        rk_buf_puts(b, "]");
+    }
+}
+
+char *rk_gh_cache_key(const char *url, const struct rk_json_spec *spec)
+{
+    struct rk_buf b;
+    if (!spec)
+        return strdup(url);
+    rk_buf_init(&b, 0);
+    rk_buf_printf(&b, "%s slim=", url);
+    spec_text(&b, spec);
+    return rk_buf_detach(&b, NULL);
+}
+
+static int cacheable(const struct rk_github *g, const struct rk_http_req *req,
+                     const struct rk_http_resp *resp, unsigned flags)
+{
+    return g->etags && !(flags & RK_GH_NO_CACHE) && resp->status == 200 && req->out_fd < 0 &&
+           strcmp(req->method, "GET") == 0 && rk_http_resp_header(resp, "ETag");
+}
+
 void rk_gh_prepare(struct rk_github *g, struct rk_http_req *req, const char *method,
                    const char *path, const char *body, const char *accept, unsigned flags)
 {
-    char *url = rk_github_url(g, path);
+    rk_gh_prepare_slim(g, req, method, path, body, accept, flags, NULL);
+}
+
+void rk_gh_prepare_slim(struct rk_github *g, struct rk_http_req *req, const char *method,
+                        const char *path, const char *body, const char *accept, unsigned flags,
+                        const struct rk_json_spec *spec)
+{
+    char *url = rk_github_url(g, path), *key = NULL;
     const char *etag;
     rk_http_req_init(req, method, url ? url : "");
     if (!url)
@@ -137,8 +175,10 @@ void rk_gh_prepare(struct rk_github *g, struct rk_http_req *req, const char *met
     }
     req->flags = RK_HTTP_ANY_STATUS | ((flags & RK_GH_NO_RETRY) ? RK_HTTP_NO_RETRY : 0);
     if (url && g->etags && !(flags & RK_GH_NO_CACHE) && strcmp(req->method, "GET") == 0 &&
-        (etag = rk_gh_etag_get(g, url, NULL, NULL)) != NULL)
+        (key = rk_gh_cache_key(url, spec)) != NULL &&
+        (etag = rk_gh_etag_get(g, key, NULL, NULL, NULL)) != NULL)
         rk_http_req_header(req, "If-None-Match", etag);
+    free(key);
     free(url);
 }
 
@@ -163,22 +203,22 @@ int rk_gh_bad_json(struct rk_github *g, const struct rk_http_req *req, const str
 }
 
 int rk_gh_parse_text(const char *text, size_t len, const struct rk_json_spec *spec,
-                     json_object **out, struct rk_err *pe)
+                     json_object **out, struct rk_buf *kept, struct rk_err *pe)
 {
     *out = NULL;
     if (len == 0)
         return 0;
-    return spec ? rk_json_slim(text, len, "response", spec, out, pe)
+    return spec ? rk_json_slim(text, len, "response", spec, out, kept, pe)
                 : rk_json_parse(text, len, "response", out, pe);
 }
 
 static int parse_body(struct rk_github *g, const struct rk_http_req *req, const char *text,
                       size_t len, const struct rk_json_spec *spec, json_object **out,
-                      struct rk_err *e)
+                      struct rk_buf *kept, struct rk_err *e)
 {
     struct rk_err pe;
     rk_err_clear(&pe);
-    if (rk_gh_parse_text(text, len, spec, out, &pe) < 0)
+    if (rk_gh_parse_text(text, len, spec, out, kept, &pe) < 0)
         return rk_gh_bad_json(g, req, &pe, e);
     return 0;
 }
@@ -201,11 +241,15 @@ static int failed(struct rk_github *g, const struct rk_http_req *req,
 }
 
 /* a 304: the cached answer (*text borrowed until the next rk_gh_etag_get) */
-static int from_cache(struct rk_github *g, const struct rk_http_req *req, const char **text,
-                      char **link, struct rk_err *e)
+static int from_cache(struct rk_github *g, const struct rk_http_req *req,
+                      const struct rk_json_spec *spec, const char **text, size_t *len, char **link,
+                      struct rk_err *e)
 {
     const char *body = NULL, *clink = NULL;
-    if (!rk_gh_etag_get(g, req->url, &body, &clink) || !body)
+    char *key = rk_gh_cache_key(req->url, spec);
+    int hit = key && rk_gh_etag_get(g, key, &body, len, &clink) && body;
+    free(key);
+    if (!hit)
         return rk_err_set(e, RK_REMOTE, "%s %s: unexpected 304 Not Modified", req->method,
                           rk_gh_shown(g, req->url));
     g->not_modified++;
@@ -215,14 +259,15 @@ static int from_cache(struct rk_github *g, const struct rk_http_req *req, const 
     return 0;
 }
 
-static void remember(struct rk_github *g, const struct rk_http_req *req,
-                     const struct rk_http_resp *resp, unsigned flags)
+/* a 200 with an ETag into the cache, which takes the body out of resp: then the body
+ * (borrowed from the cache until rk_github_etag_save or release), else NULL */
+static const char *remember(struct rk_github *g, const struct rk_http_req *req,
+                            struct rk_http_resp *resp, unsigned flags)
 {
-    const char *etag = rk_http_resp_header(resp, "ETag");
-    if (etag && g->etags && !(flags & RK_GH_NO_CACHE) && resp->status == 200 && req->out_fd < 0 &&
-        strcmp(req->method, "GET") == 0)
-        rk_gh_etag_put(g, req->url, etag, rk_buf_cstr(&resp->body),
-                       rk_http_resp_header(resp, "Link"));
+    if (cacheable(g, req, resp, flags))
+        return rk_gh_etag_put(g, req->url, rk_http_resp_header(resp, "ETag"), &resp->body,
+                              rk_http_resp_header(resp, "Link"));
+    return NULL;
 }
 
 int rk_gh_result(struct rk_github *g, const struct rk_http_req *req, struct rk_http_resp *resp,
@@ -232,8 +277,8 @@ int rk_gh_result(struct rk_github *g, const struct rk_http_req *req, struct rk_h
 }
 
 int rk_gh_result_text(struct rk_github *g, const struct rk_http_req *req, struct rk_http_resp *resp,
-                      unsigned flags, const char **text, size_t *len, long *status, char **link,
-                      struct rk_err *e)
+                      unsigned flags, const struct rk_json_spec *spec, const char **text,
+                      size_t *len, long *status, char **link, struct rk_err *e)
 {
     const char *l = rk_http_resp_header(resp, "Link");
     long st = resp->status;
@@ -247,10 +292,7 @@ int rk_gh_result_text(struct rk_github *g, const struct rk_http_req *req, struct
     if (resp->err.code != RK_OK)
         return failed(g, req, resp, e);
     if (st == 304) {
-        if (from_cache(g, req, text, link, e) < 0)
-            return -1;
-        *len = strlen(*text);
-        return 0;
+        return from_cache(g, req, spec, text, len, link, e);
     }
     if (st == 404 && (flags & RK_GH_ALLOW_404))
         return 0;
@@ -259,10 +301,11 @@ int rk_gh_result_text(struct rk_github *g, const struct rk_http_req *req, struct
                             rk_buf_cstr(&resp->body));
         return -1;
     }
-    remember(g, req, resp, flags);
     if (req->out_fd < 0) {
-        *text = resp->body.data;
-        *len = resp->body.len;
+        size_t n = resp->body.len;
+        const char *kept = spec ? NULL : remember(g, req, resp, flags);
+        *text = kept ? (n ? kept : NULL) : resp->body.data;
+        *len = n;
     }
     return 0;
 }
@@ -273,11 +316,27 @@ int rk_gh_result_slim(struct rk_github *g, const struct rk_http_req *req, struct
 {
     const char *text;
     size_t len;
+    struct rk_buf kept;
+    char *key;
+    int rc;
     if (out)
         *out = NULL;
-    if (rk_gh_result_text(g, req, resp, flags, &text, &len, status, link, e) < 0)
+    if (rk_gh_result_text(g, req, resp, flags, spec, &text, &len, status, link, e) < 0)
         return -1;
-    return out && text ? parse_body(g, req, text, len, spec, out, e) : 0;
+    if (!out || !text)
+        return 0;
+    if (!spec || !cacheable(g, req, resp, flags))
+        return parse_body(g, req, text, len, spec, out, NULL, e);
+    /* a slim answer: the cache keeps what was kept of it, under the key of its spec */
+    rk_buf_init(&kept, len + 1);
+    rc = parse_body(g, req, text, len, spec, out, &kept, e);
+    if (rc == 0 && (key = rk_gh_cache_key(req->url, spec)) != NULL) {
+        rk_gh_etag_put(g, key, rk_http_resp_header(resp, "ETag"), &kept,
+                       rk_http_resp_header(resp, "Link"));
+        free(key);
+    }
+    rk_buf_release(&kept);
+    return rc;
 }
 
 int rk_github_json(struct rk_github *g, const char *method, const char *path, json_object *body,

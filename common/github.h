@@ -21,8 +21,8 @@
  *
  * ETag cache (optional): rk_github_etag_load(dir) before, rk_github_etag_save at the end.
  * The cache is a directory (mode 0700) with one file per URL (mode 0600, named by the
- * sha256 of the URL): the ETag, the Link header and the gzip'd body. GET requests send
- * If-None-Match for a cached URL (only the head of its file is read); a 304 answers from the
+ * sha256 of the URL): the ETag, the Link header and the body (for slim reads, the text of
+ * the kept keys). GET requests send If-None-Match for a cached URL (only the head of its file is read); a 304 answers from the
  * cache (the body is read then, bounded by the client's body cap) and costs no primary rate
  * limit. 200s are kept in memory and written at save (each file atomically); nothing is
  * written without a save (--dry-run). A missing directory is an empty cache; a damaged or

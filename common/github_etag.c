@@ -2,21 +2,26 @@
  * github_etag.c - the ETag cache of github.h: a directory, one file per URL.
  *
  * An entry is DIR/<sha256 hex of the URL>:
- *     "relkit-etag 1\n" URL "\n" ETAG "\n" LINK "\n" "gzip " LEN " " CRC32 "\n" GZIP
- * LEN and CRC32 (8 hex digits) are those of the GZIP bytes (the body, gzip'd). An entry that
- * does not check out (torn, truncated, another URL, over the body cap) is a cache miss. It is
- * checked when its ETag is first wanted, so that If-None-Match is only sent for entries that
- * can answer a 304; the body is decoded only for a 304 (the file is read again then).
- * Entries are written at rk_github_etag_save: a temporary name, then rename, not fsync'd (a
- * torn entry fails its checks). Until then they are kept in memory, within ETAG_MAX_PENDING
- * entries and ETAG_MAX_PENDING_BYTES (past those, answers are not cached). Entries used by
- * the run get their mtime refreshed; entries unused for ETAG_MAX_AGE are removed, and so are
- * temporary files a killed save left behind.
+ *     "relkit-etag 2\n" URL "\n" ETAG "\n" LINK "\n" "raw " LEN " " CRC32 "\n" BODY
+ * LEN and CRC32 (8 hex digits) are those of the BODY bytes, stored as given: the answer, or
+ * for an answer read slim the text rk_json_slim kept of it (github.c, under its own key
+ * rk_gh_cache_key). Not compressed: gzip'ing the 63 MB of a 1,000-release list took ~0.15 s of
+ * CPU on every full generation (level 1), more than parsing it. An entry that
+ * does not check out (torn, truncated, another URL, over the body cap, the gzip'd entries of
+ * version 1) is a cache miss. It is checked when its ETag is first wanted, so that
+ * If-None-Match is only sent for entries that can answer a 304; the body is read only for a
+ * 304 (the file is read again then). Entries are written at rk_github_etag_save: a temporary
+ * name, then rename, not fsync'd (a torn entry fails its checks). Until then the answers' own
+ * buffers are kept (taken from the response, not copied), within ETAG_MAX_PENDING entries and
+ * ETAG_MAX_PENDING_BYTES (past those, answers are not cached). Entries used by the run get
+ * their mtime refreshed; entries unused for ETAG_MAX_AGE are removed, and so are temporary
+ * files a killed save left behind.
  *
  * The in-memory state lives in g->etags (owned json_object; github.c only tests it for NULL
- * and releases it): {"pending": {url: {etag, link, body}}, "head": {url: {etag, link}|null},
- * "used": {url: null}, "loaded": {etag, link, body}}. Strings returned by rk_gh_etag_get are
- * borrowed from it; a body until the next rk_gh_etag_get.
+ * and releases it): {"pending": {url: {etag, link, len}}, "head": {url: {etag, link}|null},
+ * "used": {url: null}, "loaded": {etag, link, len}}; the body of a "pending" or "loaded" entry
+ * is the object's userdata (owned, freed with it). Strings returned by rk_gh_etag_get are
+ * borrowed from it; a loaded body until the next rk_gh_etag_get.
  */
 #include "github_priv.h"
 #include "buf.h"
@@ -38,14 +43,19 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define ETAG_MAGIC "relkit-etag 1\n"
+#define ETAG_MAGIC "relkit-etag 2\n"
 #define ETAG_HEAD_MAX 16384                         /* URL, ETag, Link lines */
 #define ETAG_MAX_AGE ((time_t)30 * 24 * 3600)       /* unused entries are removed after this */
 #define ETAG_MAX_PENDING 20000                      /* new entries kept for one save */
 #define ETAG_MAX_PENDING_BYTES ((int64_t)512 << 20) /* and their bodies, in memory until then */
 #define ETAG_TMP_MAX_AGE ((time_t)24 * 3600)        /* temporary files left by a killed save */
-#define ETAG_GZIP_LEVEL 1                           /* the fastest: JSON pages still shrink ~15x */
-#define ETAG_THREADS 4                              /* compressing entries at save */
+#define ETAG_THREADS 4                              /* checksums and writes at save */
+
+static void free_body(json_object *o, void *body)
+{
+    (void)o;
+    free(body);
+}
 
 static size_t body_cap(const struct rk_github *g)
 {
@@ -132,10 +142,10 @@ static int parse_head(struct entry *en, const char *url)
     if (!sizes || strcmp(en->url, url) != 0 || !*en->etag)
         return -1;
     en->body_off = at;
-    if (strncmp(sizes, "gzip ", 5) != 0)
+    if (strncmp(sizes, "raw ", 4) != 0)
         return -1;
     errno = 0;
-    en->stored_len = (size_t)strtoull(sizes + 5, &end, 10);
+    en->stored_len = (size_t)strtoull(sizes + 4, &end, 10);
     if (errno || *end != ' ')
         return -1;
     en->crc = strtoul(end + 1, &end, 16);
@@ -184,9 +194,8 @@ static int read_entry(struct rk_github *g, const char *url, struct entry *en)
     free(path);
     if (rc == 0)
         rc = parse_head(en, url);
-    if (rc == 0 &&
-        (en->len - en->body_off != en->stored_len ||
-         crc32(0L, (const Bytef *)en->text + en->body_off, (uInt)en->stored_len) != en->crc))
+    if (rc == 0 && (en->len - en->body_off != en->stored_len || en->stored_len > body_cap(g) ||
+                    crc32_z(0L, (const Bytef *)en->text + en->body_off, en->stored_len) != en->crc))
         rc = -1;
     if (rc < 0) {
         free(en->text);
@@ -195,40 +204,23 @@ static int read_entry(struct rk_github *g, const char *url, struct entry *en)
     return rc;
 }
 
-/* inflate a gzip member of n bytes into out (bounded by out's cap) */
-static int gunzip(const unsigned char *p, size_t n, struct rk_buf *out)
+/* entry o (a "pending" or "loaded" object) holds buf (owned), whose bytes [off, off + n)
+ * are the body, NUL-terminated */
+static void hold_body(json_object *o, char *buf, size_t off, size_t n)
 {
-    z_stream z;
-    unsigned char chunk[65536];
-    int zr = Z_OK;
-    memset(&z, 0, sizeof(z));
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        return -1;
-    z.next_in = (Bytef *)p;
-    z.avail_in = (uInt)n;
-    while (zr == Z_OK) {
-        z.next_out = chunk;
-        z.avail_out = sizeof(chunk);
-        zr = inflate(&z, Z_NO_FLUSH);
-        if ((zr == Z_OK || zr == Z_STREAM_END) &&
-            rk_buf_append(out, chunk, sizeof(chunk) - z.avail_out) < 0)
-            zr = Z_MEM_ERROR;
-    }
-    inflateEnd(&z);
-    return zr == Z_STREAM_END && z.avail_in == 0 ? 0 : -1;
+    rk_json_set_int(o, "off", (int64_t)off);
+    rk_json_set_int(o, "len", (int64_t)n);
+    json_object_set_userdata(o, buf, free_body);
 }
 
-/* the body of a checked entry, as a new json string (owned) or NULL */
-static json_object *entry_body(struct rk_github *g, const struct entry *en)
+/* the body held by entry o (see hold_body), or NULL */
+static const char *held_body(json_object *o, size_t *n)
 {
-    const char *p = en->text + en->body_off;
-    struct rk_buf b;
-    json_object *s = NULL;
-    rk_buf_init(&b, body_cap(g));
-    if (gunzip((const unsigned char *)p, en->stored_len, &b) == 0)
-        s = json_object_new_string_len(b.data ? b.data : "", (int)b.len);
-    rk_buf_release(&b);
-    return s;
+    const char *buf = json_object_get_userdata(o);
+    if (!buf)
+        return NULL;
+    *n = (size_t)rk_json_int(o, "len", 0);
+    return buf + rk_json_int(o, "off", 0);
 }
 
 static void note_bad(struct rk_github *g, const char *url)
@@ -260,31 +252,25 @@ static json_object *head_of(struct rk_github *g, const char *url)
 static json_object *load_body(struct rk_github *g, const char *url, const char *etag)
 {
     struct entry en;
-    json_object *body, *l;
+    json_object *l;
     json_object_object_del(g->etags, "loaded");
-    if (read_entry(g, url, &en) < 0) {
-        note_bad(g, url);
-        return NULL;
-    }
-    body = strcmp(en.etag, etag) == 0 ? entry_body(g, &en) : NULL;
-    if (!body) {
+    if (read_entry(g, url, &en) < 0 || strcmp(en.etag, etag) != 0 ||
+        !(l = json_object_new_object())) {
         free(en.text);
         note_bad(g, url);
         return NULL;
     }
-    l = json_object_new_object();
     rk_json_set_str(l, "etag", en.etag);
     if (*en.link)
         rk_json_set_str(l, "link", en.link);
-    json_object_object_add(l, "body", body);
-    free(en.text);
+    hold_body(l, en.text, en.body_off, en.stored_len); /* the file's text, NUL-terminated */
     rk_json_set(g->etags, "loaded", l);
     json_object_object_add(section(g, "used"), url, NULL);
     return l;
 }
 
 const char *rk_gh_etag_get(struct rk_github *g, const char *url, const char **body,
-                           const char **link)
+                           size_t *body_len, const char **link)
 {
     json_object *ent = NULL, *pending = g->etags ? rk_json_obj(g->etags, "pending") : NULL;
     const char *etag;
@@ -297,37 +283,41 @@ const char *rk_gh_etag_get(struct rk_github *g, const char *url, const char **bo
     }
     if (!ent || !(etag = rk_json_str(ent, "etag")))
         return NULL;
-    if (body && !(*body = rk_json_str(ent, "body")))
+    if (body && !(*body = held_body(ent, body_len)))
         return NULL;
     if (link)
         *link = rk_json_str(ent, "link");
     return etag;
 }
 
-void rk_gh_etag_put(struct rk_github *g, const char *url, const char *etag, const char *body,
-                    const char *link)
+const char *rk_gh_etag_put(struct rk_github *g, const char *url, const char *etag,
+                           struct rk_buf *body, const char *link)
 {
     json_object *pending, *entry;
-    size_t n = strlen(body);
+    size_t n = body->len;
+    char *data;
     if (!g->etags || !g->etag_path || strpbrk(etag, "\r\n") || !*etag || strpbrk(url, "\r\n") ||
         (link && strpbrk(link, "\r\n")) || n > body_cap(g) || n > INT32_MAX ||
         strlen(url) + strlen(etag) + (link ? strlen(link) : 0) + 64 > ETAG_HEAD_MAX)
-        return;
+        return NULL;
     pending = section(g, "pending");
     if (!rk_json_obj(pending, url) &&
         (json_object_object_length(pending) >= ETAG_MAX_PENDING ||
          rk_json_int(g->etags, "pending_bytes", 0) + (int64_t)n > ETAG_MAX_PENDING_BYTES))
-        return;
+        return NULL;
+    if (!(entry = json_object_new_object()))
+        return NULL;
     rk_json_set_int(g->etags, "pending_bytes",
                     rk_json_int(g->etags, "pending_bytes", 0) + (int64_t)n);
-    entry = json_object_new_object();
     rk_json_set_str(entry, "etag", etag);
-    json_object_object_add(entry, "body", json_object_new_string_len(body, (int)n));
     if (link)
         rk_json_set_str(entry, "link", link);
+    data = rk_buf_detach(body, &n); /* NUL-terminated (buf.h), or a new "" */
+    hold_body(entry, data, 0, n);
     rk_json_set(pending, url, entry);
     json_object_object_del(section(g, "head"), url);
     g->etag_dirty = 1;
+    return data;
 }
 
 /* ---- saving ---- */
@@ -335,44 +325,15 @@ void rk_gh_etag_put(struct rk_github *g, const char *url, const char *etag, cons
 struct job {
     const char *url, *etag, *link, *body; /* borrowed from "pending" */
     size_t body_len;
-    struct rk_buf out; /* the entry file */
+    struct rk_buf out; /* the entry file's head */
     int failed;
 };
 
-/* gzip of p[0, n) appended to out */
-static int gzip_into(const char *p, size_t n, struct rk_buf *out)
-{
-    z_stream z;
-    unsigned char chunk[65536];
-    int zr = Z_OK;
-    memset(&z, 0, sizeof(z));
-    if (deflateInit2(&z, ETAG_GZIP_LEVEL, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK)
-        return -1;
-    z.next_in = (Bytef *)p;
-    z.avail_in = (uInt)n;
-    while (zr == Z_OK) {
-        z.next_out = chunk;
-        z.avail_out = sizeof(chunk);
-        zr = deflate(&z, Z_FINISH);
-        if ((zr == Z_OK || zr == Z_STREAM_END) &&
-            rk_buf_append(out, chunk, sizeof(chunk) - z.avail_out) < 0)
-            zr = Z_MEM_ERROR;
-    }
-    deflateEnd(&z);
-    return zr == Z_STREAM_END ? 0 : -1;
-}
-
 static void build_entry(struct job *j)
 {
-    struct rk_buf gz;
-    rk_buf_init(&gz, 0);
-    j->failed = gzip_into(j->body, j->body_len, &gz) < 0 ||
-                rk_buf_printf(&j->out, "%s%s\n%s\n%s\ngzip %zu %08lx\n", ETAG_MAGIC, j->url,
-                              j->etag, j->link ? j->link : "", gz.len,
-                              crc32(0L, (const Bytef *)rk_buf_cstr(&gz), (uInt)gz.len)) < 0 ||
-                rk_buf_append(&j->out, rk_buf_cstr(&gz), gz.len) < 0;
-    rk_buf_release(&gz);
+    j->failed = rk_buf_printf(&j->out, "%s%s\n%s\n%s\nraw %zu %08lx\n", ETAG_MAGIC, j->url,
+                              j->etag, j->link ? j->link : "", j->body_len,
+                              crc32_z(0L, (const Bytef *)j->body, j->body_len)) < 0;
 }
 
 struct pool {
@@ -425,6 +386,7 @@ static int write_entry(struct rk_github *g, struct job *j, struct rk_err *e)
                    g->etag_path);
     else if (rk_atomic_open(&a, path, 0600, e) == 0) {
         if (rk_write_all(a.fd, j->out.data, j->out.len, path, e) == 0 &&
+            rk_write_all(a.fd, j->body, j->body_len, path, e) == 0 &&
             rename(a.tmp_path, a.final_path) == 0)
             rc = 0;
         else if (!e || e->code == RK_OK)
@@ -450,10 +412,8 @@ static int write_pending(struct rk_github *g, json_object *pending, struct rk_er
     {
         struct job *j = &jobs[i++];
         j->url = url, j->etag = rk_json_str(ent, "etag"), j->link = rk_json_str(ent, "link");
-        j->body = rk_json_str(ent, "body");
-        if (!j->body)
-            j->body = "";
-        j->body_len = strlen(j->body);
+        if (!(j->body = held_body(ent, &j->body_len)))
+            j->body = "", j->body_len = 0;
         rk_buf_init(&j->out, 0);
     }
     build_all(jobs, n);

@@ -26,15 +26,9 @@ struct many {
 static void many_done(size_t i, void *arg)
 {
     struct many *m = arg;
-    struct rk_err pe;
-    const char *text;
-    size_t len;
-    rk_err_clear(&pe);
-    if (rk_gh_result_text(m->g, &m->reqs[i], &m->resps[i], m->flags, &text, &len,
+    if (rk_gh_result_slim(m->g, &m->reqs[i], &m->resps[i], m->flags, m->spec, &m->out[i],
                           m->status ? &m->status[i] : NULL, NULL, m->e) < 0)
         m->rc = -1;
-    else if (text && rk_gh_parse_text(text, len, m->spec, &m->out[i], &pe) < 0)
-        m->rc = rk_gh_bad_json(m->g, &m->reqs[i], &pe, m->e);
     rk_http_resp_release(&m->resps[i]);
     rk_http_resp_init(&m->resps[i]);
 }
@@ -53,7 +47,7 @@ int rk_github_get_many_slim(struct rk_github *g, const char *const *paths, size_
     }
     for (size_t i = 0; i < n; i++) {
         out[i] = NULL;
-        rk_gh_prepare(g, &m.reqs[i], "GET", paths[i], NULL, NULL, flags);
+        rk_gh_prepare_slim(g, &m.reqs[i], "GET", paths[i], NULL, NULL, flags, spec);
         rk_http_resp_init(&m.resps[i]);
     }
     rk_http_run_each(&g->http, m.reqs, m.resps, n, max_parallel, many_done, &m, NULL);

@@ -63,7 +63,7 @@ static int fetch_page(struct rk_github *g, const char *url, const char *items_ke
     struct rk_http_resp resp;
     json_object *page = NULL;
     int rc;
-    rk_gh_prepare(g, &req, "GET", url, NULL, NULL, 0);
+    rk_gh_prepare_slim(g, &req, "GET", url, NULL, NULL, 0, spec);
     rk_http_resp_init(&resp);
     rk_http_do(&g->http, &req, &resp, NULL);
     rc = rk_gh_result_slim(g, &req, &resp, 0, spec, &page, NULL, link, e);

@@ -112,12 +112,38 @@ static int escape(struct scan *s)
     return 0;
 }
 
+#define ONES ((uint64_t)0x0101010101010101u)
+#define HIGHS ((uint64_t)0x8080808080808080u)
+
+/* the bytes of a string that need no look (printable ASCII but '"' and '\\') from p: 8 at a
+ * time while a word holds none of '"', '\\', a control character or a high bit */
+static const unsigned char *plain(const unsigned char *p, const unsigned char *end)
+{
+    while (end - p >= 8) {
+        uint64_t w, stop;
+        memcpy(&w, p, 8);
+        stop = w | ~((w | HIGHS) - 0x20 * ONES); /* a high bit, or below 0x20 */
+        stop |= ((w ^ (0x22 * ONES)) - ONES) & ~(w ^ (0x22 * ONES));
+        stop |= ((w ^ (0x5C * ONES)) - ONES) & ~(w ^ (0x5C * ONES));
+        if (stop & HIGHS)
+            break;
+        p += 8;
+    }
+    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+        p++;
+    return p;
+}
+
 static int string(struct scan *s)
 {
     if (at_end(s) || *s->p != '"')
         return fail_byte(s);
     for (s->p++; !at_end(s);) {
-        unsigned char c = *s->p;
+        unsigned char c;
+        s->p = plain(s->p, s->end);
+        if (at_end(s))
+            break;
+        c = *s->p;
         if (c == '"') {
             s->p++;
             return 0;

@@ -14,6 +14,10 @@
  * other value (a document or item that is not an object, a key written with escapes) is
  * parsed whole by json-c, then cut down the same way, so that the types a caller checks are
  * exactly those of the text. Ownership and errors: as rk_json_parse (*out owned; RK_INPUT).
+ *
+ * kept (NULL: not wanted) gets the text of what was kept, appended: the kept keys and values
+ * copied verbatim, without the rest. It is JSON (16 MB of a 63 MB release list), and
+ * rk_json_slim of it with the same spec gives the same *out: what a cache stores.
  */
 #ifndef RELKIT_JSON_SLIM_H
 #define RELKIT_JSON_SLIM_H
@@ -21,6 +25,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+struct rk_buf;
 struct rk_err;
 
 struct rk_json_spec {
@@ -30,7 +35,7 @@ struct rk_json_spec {
 };
 
 int rk_json_slim(const char *data, size_t len, const char *what, const struct rk_json_spec *spec,
-                 json_object **out, struct rk_err *e);
+                 json_object **out, struct rk_buf *kept, struct rk_err *e);
 
 /* obj (borrowed) cut down to spec (as above), a new value (owned) */
 json_object *rk_json_cut(json_object *obj, const struct rk_json_spec *spec);

@@ -114,15 +114,34 @@ expect_eq "$after" "$before" "primary rate limit spent by the re-run"
 expect_eq "$(json_get '["index"]["requests"]["range_reads"]')" 0 "range reads on the re-run"
 diff -r "$T_TMP/e1/simple" "$T_TMP/e2/simple" >/dev/null || t_fail "re-run output differs"
 
-t_case "github: the ETag cache is a directory of small gzip'd entries; an old etags.json goes"
+t_case "github: the ETag cache is a directory of entries, one per URL; an old etags.json goes"
 ls "$T_TMP/cache/etags" | grep -qE '^[0-9a-f]{64}$' || t_fail "no entry named by a sha256"
-head -c 14 "$T_TMP/cache/etags/$(ls "$T_TMP/cache/etags" | head -1)" | grep -q 'relkit-etag 1' \
+head -c 14 "$T_TMP/cache/etags/$(ls "$T_TMP/cache/etags" | head -1)" | grep -q 'relkit-etag 2' \
     || t_fail "entry without its magic line"
 expect_eq "$(stat -c %a "$T_TMP/cache/etags")" 700 "mode of the ETag directory"
 printf '{"version":1,"entries":{}}' >"$T_TMP/cache/etags.json"
 run index-gen --cache-dir "$T_TMP/cache" --repo "$REPO" --output "$T_TMP/e3"
 expect_rc 0
 expect_no_file "$T_TMP/cache/etags.json"
+
+t_case "github: ETag entries of the releases list are the slim text, under their own key"
+# the list is read for a few keys only: its entry keeps those (not the whole answer) and says
+# so on its URL line, so that a reader of the whole answer never takes it
+slim=$(grep -l ' slim=id,tag_name,' "$T_TMP/cache/etags"/* | head -1)
+[ -n "$slim" ] || t_fail "no slim entry for the releases list"
+grep -q '"uploader"' "$slim" && t_fail "the slim entry holds keys index-gen does not read"
+grep -q '"browser_download_url"' "$slim" || t_fail "the slim entry lacks the asset URLs"
+
+t_case "github: entries of an older format are a cache miss, not misread"
+for f in "$T_TMP/cache/etags"/*; do
+    sed -i '1s/^relkit-etag 2$/relkit-etag 1/' "$f"
+done
+run index-gen --cache-dir "$T_TMP/cache" --repo "$REPO" --output "$T_TMP/e4"
+expect_rc 0
+expect_eq "$(json_get '["index"]["requests"]["not_modified"]')" 0 "304s from version-1 entries"
+diff -r "$T_TMP/e1/simple" "$T_TMP/e4/simple" >/dev/null || t_fail "output after old entries differs"
+head -c 14 "$T_TMP/cache/etags/$(ls "$T_TMP/cache/etags" | head -1)" | grep -q 'relkit-etag 2' \
+    || t_fail "entries not rewritten in the current format"
 
 t_case "github: --dry-run writes no ETag cache"
 run index-gen --dry-run --cache-dir "$T_TMP/dry-cache" --repo "$REPO" --output "$T_TMP/dry"

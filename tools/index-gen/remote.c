@@ -106,9 +106,11 @@ static int classify(struct ig_run *r, struct ig_rfiles *fs, struct rk_err *e)
                               sizeof(f->version), &f->kind) < 0)
             continue;
         f->a = a;
-        snprintf(f->sha, sizeof(f->sha), "%s", a->sha256);
-        snprintf(murl, sizeof(murl), "%s.metadata", a->url);
-        if (f->kind == RK_PY_WHEEL && json_object_object_get_ex(meta, murl, &mi))
+        _Static_assert(sizeof(f->sha) == sizeof(a->sha256), "sha256 hex of the same size");
+        memcpy(f->sha, a->sha256, sizeof(f->sha));
+        if (f->kind == RK_PY_WHEEL && json_object_object_length(meta) > 0 &&
+            snprintf(murl, sizeof(murl), "%s.metadata", a->url) < (int)sizeof(murl) &&
+            json_object_object_get_ex(meta, murl, &mi))
             f->m = &r->assets.v[json_object_get_int64(mi)];
         rk_buf_init(&f->text, (size_t)16 << 20);
         known_facts(r, f);

@@ -62,20 +62,42 @@ static int release_wanted(struct ig_run *r, json_object *rel, time_t now)
     return 1;
 }
 
+/* the length of "scheme://authority/" of url, 0 when it has none; the rest of url holds no
+ * space or control character (which the URL parser refuses) */
+static size_t url_prefix(const char *url)
+{
+    const char *a = strstr(url, "://"), *slash;
+    if (!a || !(slash = strchr(a + 3, '/')) || slash == a + 3)
+        return 0;
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return 0;
+    return (size_t)(slash - url) + 1;
+}
+
 /* a link the index may publish: http(s) as the http client would fetch it (https, plain
- * http to loopback), no credentials; else the asset is skipped with a warning */
-static int asset_url_ok(struct ig_run *r, const char *origin, const struct ig_asset *x)
+ * http to loopback), no credentials; else the asset is skipped with a warning. The check
+ * depends on the scheme and authority only (given no space or control character): ok holds
+ * the "scheme://authority/" last found good, for the next assets of the list */
+static int asset_url_ok(struct ig_run *r, const char *origin, const struct ig_asset *x,
+                        char ok[256])
 {
     struct rk_err e;
-    rk_err_clear(&e);
-    if (rk_http_check_url(&r->gh.http, x->url, &e) == 0)
+    size_t n = url_prefix(x->url);
+    if (n && n < 256 && strncmp(ok, x->url, n) == 0 && ok[n] == '\0')
         return 1;
+    rk_err_clear(&e);
+    if (rk_http_check_url(&r->gh.http, x->url, &e) == 0) {
+        if (n && n < 256)
+            memcpy(ok, x->url, n), ok[n] = '\0';
+        return 1;
+    }
     rk_log_warn("skipping asset '%s' of '%s': its browser_download_url is not usable: %s", x->name,
                 origin, e.msg);
     return 0;
 }
 
-static int add_release_assets(struct ig_run *r, const char *repo, json_object *rel,
+static int add_release_assets(struct ig_run *r, const char *repo, json_object *rel, char ok[256],
                               struct rk_err *e)
 {
     json_object *assets = rk_json_array(rel, "assets");
@@ -89,7 +111,7 @@ static int add_release_assets(struct ig_run *r, const char *repo, json_object *r
         memset(&x, 0, sizeof(x));
         x.name = (char *)rk_json_str(a, "name");
         x.url = (char *)rk_json_str(a, "browser_download_url");
-        if (!x.name || !x.url || !rk_asset_complete(a) || !asset_url_ok(r, origin, &x))
+        if (!x.name || !x.url || !rk_asset_complete(a) || !asset_url_ok(r, origin, &x, ok))
             continue;
         x.size = rk_json_int(a, "size", -1);
         x.stamp = (char *)rk_json_str(a, "updated_at");
@@ -110,6 +132,7 @@ int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e)
     json_object *list = NULL;
     int capped = 0, rc = 0;
     time_t now = time(NULL);
+    char ok[256] = "";
     if (rk_repo_parse(repo, &rp, e) < 0 || ig_github(r, e) < 0)
         return -1;
     rk_log_group(repo);
@@ -135,7 +158,7 @@ int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e)
             continue;
         }
         r->releases++;
-        rc = add_release_assets(r, repo, rel, e);
+        rc = add_release_assets(r, repo, rel, ok, e);
     }
     rk_log_verbose("'%s': %zu releases used, %zu skipped%s", repo, r->releases, r->releases_skipped,
                    capped ? " (past the list cap)" : "");
