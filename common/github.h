@@ -19,15 +19,15 @@
  * the retries -> RK_TRANSIENT; invalid JSON in a response -> RK_REMOTE; the rest as http.h.
  * A failing call still sets *status when status is not NULL.
  *
- * ETag cache (optional): rk_github_etag_load(dir) before, rk_github_etag_save at the end.
- * The cache is a directory (mode 0700) with one file per URL (mode 0600, named by the
- * sha256 of the URL): the ETag, the Link header and the body (for slim reads, the text of
- * the kept keys). GET requests send If-None-Match for a cached URL (only the head of its file is read); a 304 answers from the
- * cache (the body is read then, bounded by the client's body cap) and costs no primary rate
- * limit. 200s are kept in memory and written at save (each file atomically); nothing is
- * written without a save (--dry-run). A missing directory is an empty cache; a damaged or
- * foreign entry is a cache miss; a path that is not a directory is ignored with a warning.
- * Entries unused for 30 days are removed at save.
+ * ETag cache (optional): rk_github_etag_load(dir) before, rk_github_etag_save at the end. The
+ * cache is a directory (mode 0700) with one file per URL (mode 0600, named by the sha256 of the
+ * URL): the ETag, the Link header and the body (for slim reads, the text of the kept keys). GET
+ * requests send If-None-Match for a cached URL (only the head of its file is read); a 304
+ * answers from the cache (the body is read then, bounded by the client's body cap) and costs no
+ * primary rate limit. 200s are kept in memory and written at save (each file atomically);
+ * nothing is written without a save (--dry-run). A missing directory is an empty cache; a
+ * damaged or foreign entry is a cache miss; a path that is not a directory is ignored with a
+ * warning. Entries unused for 30 days are removed at save.
  */
 #ifndef RELKIT_GITHUB_H
 #define RELKIT_GITHUB_H
