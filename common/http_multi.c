@@ -1,5 +1,6 @@
 /* http_multi.c - rk_http_run: n transfers through one curl multi handle, with progress */
 #include "http_each.h"
+#include "clock.h"
 #include "http_xfer.h"
 #include "log.h"
 
@@ -31,7 +32,7 @@ static void progress_tick(struct progress *p, const struct rk_http_client *c, in
     uint64_t total;
     if (!p->on)
         return;
-    now = rk_http_mono_ms();
+    now = rk_mono_ms();
     total = c->bytes_down + c->bytes_up - p->base;
     if (total < PROGRESS_MIN_BYTES || now - p->last < PROGRESS_EVERY_MS)
         return;
@@ -55,7 +56,7 @@ static void progress_end(struct progress *p)
 static size_t start_due(struct xfer *xs, size_t n, int *active, int max_parallel, int64_t *next_due)
 {
     size_t open = 0;
-    int64_t now = rk_http_mono_ms();
+    int64_t now = rk_mono_ms();
     *next_due = -1;
     for (size_t i = 0; i < n; i++) {
         struct xfer *x = &xs[i];
@@ -111,7 +112,7 @@ static int drain(struct rk_http_client *c, int *active, struct done_cb *d)
 
 static int poll_timeout(int64_t next_due, int active, const struct progress *p)
 {
-    int64_t now = rk_http_mono_ms(), t = IDLE_POLL_MS;
+    int64_t now = rk_mono_ms(), t = IDLE_POLL_MS;
     if (next_due >= 0)
         t = next_due > now ? next_due - now : 0;
     if (t > IDLE_POLL_MS)

@@ -1,5 +1,6 @@
 /* http_xfer.c - one request's life: hops, redirects, retries, the final classification */
 #include "http_xfer.h"
+#include "clock.h"
 #include "log.h"
 
 #include <stdarg.h>
@@ -12,13 +13,6 @@
 #include <openssl/rand.h>
 
 #define ERROR_BODY_MAX ((size_t)1 << 20) /* kept from a non-2xx answer to a download */
-
-int64_t rk_http_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint32_t random32(void)
 {
@@ -261,7 +255,7 @@ int rk_xfer_start(struct xfer *x)
     x->body_pos = 0;
     x->errbuf[0] = '\0';
     if (!x->started)
-        x->started = rk_http_mono_ms();
+        x->started = rk_mono_ms();
     free_header_list(x);
     if (build_headers(x) < 0) {
         rk_xfer_fail(x, RK_SYSTEM, "out of memory");
@@ -315,7 +309,7 @@ static void retry(struct xfer *x, long delay, const char *why)
 {
     const struct rk_http_opts *o = &x->c->opts;
     const struct rk_http_req *q = x->req;
-    int64_t now = rk_http_mono_ms();
+    int64_t now = rk_mono_ms();
     if ((q->flags & RK_HTTP_NO_RETRY) || x->attempt >= o->max_attempts) {
         rk_xfer_fail(x, RK_TRANSIENT, "%s '%s': %s (after %d attempt%s)", q->method, q->url, why,
                      x->attempt, x->attempt == 1 ? "" : "s");
@@ -422,7 +416,7 @@ static void follow_redirect(struct xfer *x, long status)
         return;
     x->resp->redirects++;
     x->state = XFER_WAITING;
-    x->due = rk_http_mono_ms();
+    x->due = rk_mono_ms();
 }
 
 static void classify_response(struct xfer *x)

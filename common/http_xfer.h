@@ -51,7 +51,6 @@ struct xfer {
 };
 
 /* http_xfer.c */
-int64_t rk_http_mono_ms(void);
 int rk_xfer_init(struct xfer *x, struct rk_http_client *c, struct rk_http_req *req,
                  struct rk_http_resp *resp);
 void rk_xfer_cleanup(struct xfer *x);

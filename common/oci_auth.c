@@ -1,6 +1,7 @@
 /* oci_auth.c - registry auth: ping, credentials, Basic, Bearer tokens (oci_client.h) */
 #include "oci_client.h"
 #include "oci_priv.h"
+#include "clock.h"
 #include "digest.h"
 #include "jsonio.h"
 #include "log.h"
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <openssl/crypto.h>
 
 /* tokens kept per registry, oldest dropped first: callers that share a token among many
@@ -18,13 +18,6 @@
 #define TOKEN_BODY_MAX ((size_t)1 << 20)
 #define TOKEN_MIN_TTL_S 60    /* the token spec: assume 60 s when told less */
 #define TOKEN_MAX_TTL_S 86400 /* a day at most, whatever expires_in says */
-
-int64_t rk_oci_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int set_str(char **field, const char *v)
 {
@@ -180,7 +173,7 @@ static int token_store(struct rk_oci_reg *reg, const char *scope, const char *to
     }
     snprintf(t->value, n, "Bearer %s", tok);
     rk_log_secret(tok);
-    t->got_ms = rk_oci_mono_ms();
+    t->got_ms = rk_mono_ms();
     if (ttl_s < TOKEN_MIN_TTL_S)
         ttl_s = TOKEN_MIN_TTL_S;
     if (ttl_s > TOKEN_MAX_TTL_S) /* any lifetime the server claims; never an overflow */
@@ -275,7 +268,7 @@ static int token_fetch(struct rk_oci_client *oc, struct rk_oci_reg *reg, const c
 
 static const struct rk_oci_token *token_cached(struct rk_oci_reg *reg, const char *scope)
 {
-    int64_t now = rk_oci_mono_ms();
+    int64_t now = rk_mono_ms();
     for (size_t i = 0; i < reg->ntokens; i++) {
         if (strcmp(reg->tokens[i].scope, scope ? scope : "") != 0)
             continue;

@@ -1,5 +1,6 @@
 /* oci_batch.c - batches of registry requests with auth (oci_client.h) */
 #include "oci_client.h"
+#include "clock.h"
 #include "log.h"
 #include "oci_priv.h"
 
@@ -147,7 +148,7 @@ static int wants_reauth(struct rk_oci_batch *b, size_t i, int64_t started)
 
 int rk_oci_batch_run(struct rk_oci_client *oc, struct rk_oci_batch *b, int jobs, struct rk_err *e)
 {
-    int64_t started = rk_oci_mono_ms();
+    int64_t started = rk_mono_ms();
     char *mark = calloc(b->n ? b->n : 1, 1);
     int rc, again = 0;
     if (!mark)

@@ -10,7 +10,6 @@
 #include "oci_client.h"
 
 /* Monotonic milliseconds. */
-int64_t rk_oci_mono_ms(void);
 /* When the token for scope was fetched (monotonic ms; 0: none). */
 int64_t rk_oci_token_age_mark(struct rk_oci_reg *reg, const char *scope);
 /* Forget the token for scope. */

@@ -1,5 +1,6 @@
 /* tagalloc_alloc.c - see tagalloc.h: race-safe allocation through a backend */
 #include "tagalloc.h"
+#include "clock.h"
 #include "err.h"
 #include "jsonio.h"
 #include "log.h"
@@ -7,18 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts;
-    if (ms <= 0)
-        return;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 /* the commit sha an existing tag points at ("" when unknown or absent) */
 static int tag_sha(const struct rk_tag_backend *b, json_object *item, char *out, struct rk_err *e)
@@ -110,7 +99,7 @@ static int create_once(const struct rk_tag_backend *b, const struct rk_tag_opts 
         rk_log_warn("creating tag '%s' failed (%s); retrying", tag, e->msg);
         rk_err_clear(e);
         maybe_applied = 1;
-        sleep_ms(delay * (1L << (attempt < 10 ? attempt : 10)));
+        rk_sleep_ms(delay * (1L << (attempt < 10 ? attempt : 10)));
     }
 }
 

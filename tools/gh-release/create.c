@@ -11,6 +11,7 @@
  * given with --target is created first (POST git/refs); a 422 there means it exists, which
  * is fine when it points to the same commit. */
 #include "ghr.h"
+#include "clock.h"
 #include "jsonio.h"
 #include "log.h"
 
@@ -171,12 +172,12 @@ json_object *ghr_release_body(const struct ghr_release_spec *s, int for_create)
 static void wait_late_post(struct ghr *g, const char *tag, int64_t sent, long status)
 {
     long timeout = g->gh.http.opts.timeout_ms;
-    int64_t now = ghr_now_ms(), until = sent + ghr_request_max_ms();
+    int64_t now = rk_mono_ms(), until = sent + ghr_request_max_ms();
     if (status != 0 || timeout <= 0 || now - sent + 50 < timeout || until <= now)
         return;
     rk_log_warn("the creation of release '%s' timed out: waiting %lld ms for GitHub to finish it",
                 tag, (long long)(until - now));
-    ghr_sleep_ms((long)(until - now));
+    rk_sleep_ms((long)(until - now));
 }
 
 /* POST /releases, one attempt at a time (RK_GH_NO_RETRY): an attempt whose answer was lost
@@ -193,7 +194,7 @@ static int post_release(struct ghr *g, const struct ghr_release_spec *s, json_ob
     for (int round = 1; rc == 0; round++) {
         long status = 0;
         struct rk_err le;
-        int64_t sent = ghr_now_ms();
+        int64_t sent = rk_mono_ms();
         if (rk_github_json(&g->gh, "POST", path, body, RK_GH_NO_RETRY, mine, &status, e) == 0)
             break;
         rc = -1;

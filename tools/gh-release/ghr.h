@@ -111,8 +111,6 @@ int ghr_delete_asset(struct rk_github *gh, const struct ghr *g, int64_t id, stru
  * RK_GH_NO_RETRY: the client's backoff with full jitter (RELKIT_HTTP_BACKOFF_MS...). The retry
  * is counted in the client's retries. */
 void ghr_backoff(struct rk_github *gh, int round);
-void ghr_sleep_ms(long ms);
-int64_t ghr_now_ms(void); /* monotonic */
 /* How long GitHub may still apply a request after it was sent: RELKIT_GITHUB_REQUEST_MAX_MS,
  * default 10000 (GitHub ends a request that takes more than 10 s). */
 long ghr_request_max_ms(void);

@@ -1,6 +1,7 @@
 /* util.c - gh-release helpers shared by the commands (see ghr.h) */
 #include "ghr.h"
 #include "buf.h"
+#include "clock.h"
 #include "fs.h"
 #include "jsonio.h"
 #include "log.h"
@@ -10,24 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-void ghr_sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    if (ms <= 0)
-        return;
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
-int64_t ghr_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 long ghr_request_max_ms(void)
 {
@@ -40,7 +24,7 @@ long ghr_request_max_ms(void)
 void ghr_backoff(struct rk_github *gh, int round)
 {
     gh->http.retries++;
-    ghr_sleep_ms(rk_http_backoff_ms(&gh->http.opts, round, (uint32_t)random()));
+    rk_sleep_ms(rk_http_backoff_ms(&gh->http.opts, round, (uint32_t)random()));
 }
 
 int ghr_connect(struct ghr *g, struct rk_err *e)
