@@ -1,5 +1,4 @@
 /* github_asset.c - release assets of github.h: streamed upload and download */
-#include "github_asset.h"
 #include "github_priv.h"
 #include "log.h"
 

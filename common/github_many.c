@@ -6,7 +6,6 @@
  * the parse stays in this thread. */
 #include "github_priv.h"
 #include "github_slim.h"
-#include "http_each.h"
 
 #include <stdlib.h>
 #include <string.h>

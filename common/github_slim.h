@@ -1,9 +1,9 @@
 /*
  * github_slim.h - GitHub lists of github.h read with json_slim.h: only the keys of spec are
- * parsed out of each answer (200 or a 304 answered from the ETag cache, which keeps the
- * answer whole), the rest of the text is skipped. For the megabytes of a releases list when
- * a few keys per release are needed. spec NULL: exactly as github.h. Ownership and errors as
- * github.h.
+ * parsed out of each answer (200, or a 304 answered from the ETag cache, which keeps only the
+ * text of those keys, under a key of its own), the rest of the text is skipped. For the
+ * megabytes of a releases list when a few keys per release are needed. spec NULL: exactly as
+ * github.h. Ownership and errors as github.h.
  */
 #ifndef RELKIT_GITHUB_SLIM_H
 #define RELKIT_GITHUB_SLIM_H

@@ -201,6 +201,14 @@ int rk_http_do(struct rk_http_client *c, struct rk_http_req *req, struct rk_http
  * with e set from the first failing request (in index order). */
 int rk_http_run(struct rk_http_client *c, struct rk_http_req *reqs, struct rk_http_resp *resps,
                 size_t n, int max_parallel, struct rk_err *e);
+/* rk_http_run, calling done(i, arg) as soon as request i is finished (its retries and
+ * redirects over; resps[i] holds its status, body and error) while the other transfers go on:
+ * the caller may read and release resps[i] there (re-initialise it with rk_http_resp_init if
+ * it releases it). Every request gets exactly one call, in completion order. Return value and
+ * e as rk_http_run, from what resps[i] holds after the calls. done may be NULL. */
+typedef void (*rk_http_done_fn)(size_t i, void *arg);
+int rk_http_run_each(struct rk_http_client *c, struct rk_http_req *reqs, struct rk_http_resp *resps,
+                     size_t n, int max_parallel, rk_http_done_fn done, void *arg, struct rk_err *e);
 
 /* ---- URL helpers (pure) ---- */
 

@@ -1,5 +1,5 @@
 /* http_multi.c - rk_http_run: n transfers through one curl multi handle, with progress */
-#include "http_each.h"
+#include "http.h"
 #include "clock.h"
 #include "http_xfer.h"
 #include "log.h"

@@ -18,7 +18,6 @@
 #include "digest.h"
 #include "err.h"
 #include "github.h"
-#include "github_asset.h"
 #include "jsonio.h"
 
 #define REPO "/repos/relkit-test/demo"

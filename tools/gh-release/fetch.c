@@ -15,7 +15,6 @@
  * (nothing more is read or written) and the asset rejected like a digest mismatch. */
 #include "ghr.h"
 #include "fs.h"
-#include "github_asset.h"
 #include "jsonio.h"
 #include "log.h"
 
