@@ -3,23 +3,11 @@
 #include "err.h"
 #include "fs.h"
 #include "pep440.h"
+#include "zip.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int bad(struct rk_err *e, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad(struct rk_err *e, const char *what, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return rk_err_set(e, RK_INPUT, "invalid wheel '%s': %s", what, msg);
-}
 
 int rk_wheel_error(struct rk_err *e, const char *what)
 {
@@ -37,13 +25,13 @@ static int check_name(const char *n, const char *what, struct rk_err *e)
 {
     const char *p = n;
     if (n[0] == '/' || is_drive(n))
-        return bad(e, what, "entry '%s' has an absolute path", n);
+        return rk_wheel_invalid(e, what, "entry '%s' has an absolute path", n);
     if (strchr(n, '\\'))
-        return bad(e, what, "entry '%s' contains a backslash", n);
+        return rk_wheel_invalid(e, what, "entry '%s' contains a backslash", n);
     while (*p) {
         size_t k = strcspn(p, "/");
         if (k == 2 && p[0] == '.' && p[1] == '.')
-            return bad(e, what, "entry '%s' escapes the archive", n);
+            return rk_wheel_invalid(e, what, "entry '%s' escapes the archive", n);
         p += k;
         if (*p == '/')
             p++;
@@ -70,7 +58,7 @@ int rk_wheel_check_names(const struct rk_zip_dir *d, const char *what, struct rk
         qsort(names, d->n, sizeof(*names), cmp_names);
         for (size_t i = 1; i < d->n && rc == 0; i++)
             if (strcmp(names[i - 1], names[i]) == 0)
-                rc = bad(e, what, "duplicate entry '%s'", names[i]);
+                rc = rk_wheel_invalid(e, what, "duplicate entry '%s'", names[i]);
     }
     free(names);
     return rc;
@@ -92,12 +80,14 @@ int rk_wheel_check_link(const char *entry, const char *target, size_t len, const
     long depth = 0;
     size_t i = 0;
     if (len == 0 || memchr(target, '\0', len))
-        return bad(e, what, "entry '%s' is a symlink with an empty target or a NUL byte", entry);
+        return rk_wheel_invalid(
+            e, what, "entry '%s' is a symlink with an empty target or a NUL byte", entry);
     for (const char *p = entry; *p; p++)
         depth += *p == '/';
     printable(target, len, shown);
     if (target[0] == '/' || target[0] == '\\' || (len >= 2 && is_drive(target)))
-        return bad(e, what, "entry '%s' is a symlink out of the wheel ('%s')", entry, shown);
+        return rk_wheel_invalid(e, what, "entry '%s' is a symlink out of the wheel ('%s')", entry,
+                                shown);
     while (i < len) {
         size_t k = 0;
         while (i + k < len && target[i + k] != '/' && target[i + k] != '\\')
@@ -107,7 +97,8 @@ int rk_wheel_check_link(const char *entry, const char *target, size_t len, const
         else if (k > 0 && !(k == 1 && target[i] == '.'))
             depth++;
         if (depth < 0)
-            return bad(e, what, "entry '%s' is a symlink out of the wheel ('%s')", entry, shown);
+            return rk_wheel_invalid(e, what, "entry '%s' is a symlink out of the wheel ('%s')",
+                                    entry, shown);
         i += k + 1;
     }
     return 0;
@@ -147,15 +138,15 @@ static int find_info_dir(const struct rk_zip_dir *d, char *out, size_t n, const 
         if (k < 11 || strncmp(slash - 10, ".dist-info", 10) != 0)
             continue;
         if (k >= n)
-            return bad(e, what, "directory name '%.*s' is too long", (int)k, name);
+            return rk_wheel_invalid(e, what, "directory name '%.*s' is too long", (int)k, name);
         if (out[0] && (strlen(out) != k || strncmp(out, name, k) != 0))
-            return bad(e, what, "more than one .dist-info directory ('%s', '%.*s')", out, (int)k,
-                       name);
+            return rk_wheel_invalid(e, what, "more than one .dist-info directory ('%s', '%.*s')",
+                                    out, (int)k, name);
         memcpy(out, name, k);
         out[k] = '\0';
     }
     if (!out[0])
-        return bad(e, what, "no .dist-info directory");
+        return rk_wheel_invalid(e, what, "no .dist-info directory");
     return 0;
 }
 
@@ -169,14 +160,14 @@ static int check_info_dir_name(const char *info_dir, const struct rk_wheel_name 
     snprintf(prefix, sizeof(prefix), "%.*s", (int)(strlen(info_dir) - 10), info_dir);
     dash = strchr(prefix, '-');
     if (!dash || strchr(dash + 1, '-'))
-        return bad(e, what, "'%s' is not NAME-VERSION.dist-info", info_dir);
+        return rk_wheel_invalid(e, what, "'%s' is not NAME-VERSION.dist-info", info_dir);
     prefix[dash - prefix] = '\0';
     if (!rk_wheel_same_project(prefix, fn->name))
-        return bad(e, what, "'%s' does not match the file name", info_dir);
+        return rk_wheel_invalid(e, what, "'%s' does not match the file name", info_dir);
     if (rk_pep440_parse(dash + 1, &a, &ig) < 0 || rk_pep440_parse(fn->version, &b, &ig) < 0 ||
         rk_pep440_cmp(&a, &b) != 0)
-        return bad(e, what, "'%s' does not match the file name version '%s'", info_dir,
-                   fn->version);
+        return rk_wheel_invalid(e, what, "'%s' does not match the file name version '%s'", info_dir,
+                                fn->version);
     return 0;
 }
 
@@ -333,7 +324,7 @@ static int extract(struct rk_wheel_core *w, int fd, const struct rk_zip_dir *d, 
     snprintf(path, sizeof(path), "%s/%s", w->info_dir, file);
     *idx = rk_zip_dir_find(d, path);
     if (*idx < 0)
-        return bad(e, w->base, "'%s' is missing", path);
+        return rk_wheel_invalid(e, w->base, "'%s' is missing", path);
     if (rk_zip_extract(fd, d, &d->entries[*idx], b, w->base, e) < 0)
         return rk_wheel_error(e, w->base);
     return 0;

@@ -171,6 +171,9 @@ uint64_t rk_le64(const unsigned char *p);
 void rk_put16(unsigned char *p, uint16_t v);
 void rk_put32(unsigned char *p, uint32_t v);
 void rk_put64(unsigned char *p, uint64_t v);
+/* RK_INPUT "invalid wheel 'what': FMT..."; returns -1 */
+int rk_wheel_invalid(struct rk_err *e, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Full pread; short reads are RK_INPUT "truncated", errors RK_SYSTEM. */
 int rk_pread_all(int fd, void *p, size_t n, uint64_t off, const char *what, struct rk_err *e);
 

@@ -10,6 +10,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int rk_wheel_invalid(struct rk_err *e, const char *what, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return rk_err_set(e, RK_INPUT, "invalid wheel '%s': %s", what, msg);
+}
+
 #define SIG_EOCD 0x06054b50u
 #define SIG_Z64_LOC 0x07064b50u
 #define SIG_Z64_EOCD 0x06064b50u
@@ -53,18 +63,6 @@ void rk_put64(unsigned char *p, uint64_t v)
     rk_put32(p + 4, (uint32_t)(v >> 32));
 }
 
-static int bad(struct rk_err *e, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad(struct rk_err *e, const char *what, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return rk_err_set(e, RK_INPUT, "invalid wheel '%s': %s", what, msg);
-}
-
 int rk_pread_all(int fd, void *p, size_t n, uint64_t off, const char *what, struct rk_err *e)
 {
     unsigned char *c = p;
@@ -75,7 +73,7 @@ int rk_pread_all(int fd, void *p, size_t n, uint64_t off, const char *what, stru
         if (r < 0)
             return rk_err_errno(e, RK_SYSTEM, "unable to read '%s'", what);
         if (r == 0)
-            return bad(e, what, "truncated at byte %llu", (unsigned long long)off);
+            return rk_wheel_invalid(e, what, "truncated at byte %llu", (unsigned long long)off);
         c += r;
         n -= (size_t)r;
         off += (uint64_t)r;
@@ -103,20 +101,20 @@ static int locate_zip64(const unsigned char *tail, uint64_t base, uint64_t eocd_
     const unsigned char *l = tail + (eocd_off - Z64_LOC_LEN - base), *z;
     uint64_t zoff = rk_le64(l + 8);
     if (rk_le32(l + 4) != 0 || rk_le32(l + 16) > 1)
-        return bad(e, what, "multi-disk archives are not supported");
+        return rk_wheel_invalid(e, what, "multi-disk archives are not supported");
     if (zoff > eocd_off - Z64_LOC_LEN || eocd_off - Z64_LOC_LEN - zoff < Z64_EOCD_LEN)
-        return bad(e, what, "ZIP64 end record out of bounds");
+        return rk_wheel_invalid(e, what, "ZIP64 end record out of bounds");
     if (zoff < base) {
         loc->need = zoff;
         return 1;
     }
     z = tail + (zoff - base);
     if (rk_le32(z) != SIG_Z64_EOCD)
-        return bad(e, what, "ZIP64 end record not found");
+        return rk_wheel_invalid(e, what, "ZIP64 end record not found");
     if (rk_le64(z + 4) < Z64_EOCD_LEN - 12 || rk_le64(z + 4) > eocd_off - Z64_LOC_LEN - zoff - 12)
-        return bad(e, what, "ZIP64 end record has a bad size");
+        return rk_wheel_invalid(e, what, "ZIP64 end record has a bad size");
     if (rk_le32(z + 16) != 0 || rk_le32(z + 20) != 0 || rk_le64(z + 24) != rk_le64(z + 32))
-        return bad(e, what, "multi-disk archives are not supported");
+        return rk_wheel_invalid(e, what, "multi-disk archives are not supported");
     loc->zip64 = 1;
     loc->nentries = rk_le64(z + 32);
     loc->cd_size = rk_le64(z + 40);
@@ -143,7 +141,7 @@ static int eocd_fields(const unsigned char *p, struct rk_zip_loc *loc, const cha
                        struct rk_err *e)
 {
     if (rk_le16(p + 4) != 0 || rk_le16(p + 6) != 0 || rk_le16(p + 8) != rk_le16(p + 10))
-        return bad(e, what, "multi-disk archives are not supported");
+        return rk_wheel_invalid(e, what, "multi-disk archives are not supported");
     loc->nentries = rk_le16(p + 10);
     loc->cd_size = rk_le32(p + 12);
     loc->cd_offset = rk_le32(p + 16);
@@ -165,7 +163,7 @@ int rk_zip_locate(const void *tail_p, size_t tail_len, uint64_t file_size, struc
     base = file_size - tail_len;
     at = find_eocd(tail, tail_len);
     if (at < 0)
-        return bad(e, what, "not a zip file (no end of central directory record)");
+        return rk_wheel_invalid(e, what, "not a zip file (no end of central directory record)");
     eocd_off = base + (uint64_t)at;
     if (eocd_fields(tail + at, loc, what, e) < 0)
         return -1;
@@ -182,12 +180,12 @@ int rk_zip_locate(const void *tail_p, size_t tail_len, uint64_t file_size, struc
         return 1;
     }
     if (loc->cd_offset > loc->end_offset || loc->cd_size > loc->end_offset - loc->cd_offset)
-        return bad(e, what, "central directory out of bounds");
+        return rk_wheel_invalid(e, what, "central directory out of bounds");
     if (loc->cd_size > RK_ZIP_CD_MAX || loc->nentries > RK_ZIP_MAX_ENTRIES)
-        return bad(e, what, "central directory too large");
+        return rk_wheel_invalid(e, what, "central directory too large");
     if (loc->nentries > loc->cd_size / CENTRAL_LEN)
-        return bad(e, what, "entry count %llu does not fit the central directory",
-                   (unsigned long long)loc->nentries);
+        return rk_wheel_invalid(e, what, "entry count %llu does not fit the central directory",
+                                (unsigned long long)loc->nentries);
     return 0;
 }
 
@@ -226,7 +224,7 @@ static int central_zip64(struct rk_zip_entry *ze, uint32_t csize32, uint32_t usi
         }
         x = pe;
     }
-    return bad(e, what, "entry '%s' lacks its ZIP64 extra field", ze->name);
+    return rk_wheel_invalid(e, what, "entry '%s' lacks its ZIP64 extra field", ze->name);
 }
 
 static int parse_one(struct rk_zip_dir *d, struct rk_zip_entry *ze, const unsigned char *p,
@@ -235,14 +233,16 @@ static int parse_one(struct rk_zip_dir *d, struct rk_zip_entry *ze, const unsign
 {
     size_t nl, xl, cl;
     if (avail < CENTRAL_LEN || rk_le32(p) != SIG_CENTRAL)
-        return bad(e, what, "central directory entry %zu is damaged", d->n);
+        return rk_wheel_invalid(e, what, "central directory entry %zu is damaged", d->n);
     nl = rk_le16(p + 28), xl = rk_le16(p + 30), cl = rk_le16(p + 32);
     if (CENTRAL_LEN + nl + xl + cl > avail)
-        return bad(e, what, "central directory entry %zu overruns the directory", d->n);
+        return rk_wheel_invalid(e, what, "central directory entry %zu overruns the directory",
+                                d->n);
     if (nl == 0 || memchr(p + CENTRAL_LEN, 0, nl))
-        return bad(e, what, "entry %zu has an empty name or a NUL byte in its name", d->n);
+        return rk_wheel_invalid(e, what, "entry %zu has an empty name or a NUL byte in its name",
+                                d->n);
     if (rk_le16(p + 34) != 0 && rk_le16(p + 34) != 0xFFFF)
-        return bad(e, what, "multi-disk archives are not supported");
+        return rk_wheel_invalid(e, what, "multi-disk archives are not supported");
     memcpy(*arena, p + CENTRAL_LEN, nl);
     (*arena)[nl] = '\0';
     ze->name = (const char *)*arena, ze->name_len = (uint16_t)nl;
@@ -264,12 +264,12 @@ static int check_entry_bounds(const struct rk_zip_dir *d, const struct rk_zip_en
 {
     uint64_t cd = d->loc.cd_offset;
     if (ze->flags & RK_ZIP_FLAG_ENCRYPTED)
-        return bad(e, what, "entry '%s' is encrypted", ze->name);
+        return rk_wheel_invalid(e, what, "entry '%s' is encrypted", ze->name);
     if (ze->offset > cd || cd - ze->offset < LOCAL_LEN + (uint64_t)ze->name_len ||
         ze->csize > cd - ze->offset - LOCAL_LEN - ze->name_len)
-        return bad(e, what, "entry '%s' lies outside the archive", ze->name);
+        return rk_wheel_invalid(e, what, "entry '%s' lies outside the archive", ze->name);
     if (ze->method == RK_ZIP_STORED && ze->csize != ze->usize)
-        return bad(e, what, "stored entry '%s' has different sizes", ze->name);
+        return rk_wheel_invalid(e, what, "stored entry '%s' has different sizes", ze->name);
     return 0;
 }
 
@@ -282,7 +282,7 @@ int rk_zip_dir_parse(struct rk_zip_dir *d, const void *cd_p, size_t cd_len,
     rk_zip_dir_init(d);
     d->loc = *loc;
     if (cd_len != loc->cd_size || loc->nentries > RK_ZIP_MAX_ENTRIES)
-        return bad(e, what, "central directory size mismatch");
+        return rk_wheel_invalid(e, what, "central directory size mismatch");
     d->entries = calloc(loc->nentries ? loc->nentries : 1, sizeof(*d->entries));
     d->arena = arena = malloc(cd_len + loc->nentries + 1);
     if (!d->entries || !d->arena) {
@@ -302,7 +302,7 @@ int rk_zip_dir_parse(struct rk_zip_dir *d, const void *cd_p, size_t cd_len,
     }
     if (pos != cd_len) {
         rk_zip_dir_release(d);
-        return bad(e, what, "central directory has %zu trailing bytes", cd_len - pos);
+        return rk_wheel_invalid(e, what, "central directory has %zu trailing bytes", cd_len - pos);
     }
     return 0;
 }
@@ -379,12 +379,12 @@ int rk_zip_dir_read(struct rk_zip_dir *d, int fd, const char *what, struct rk_er
             return rc;
         if (d->loc.need >= from || size - d->loc.need > RK_ZIP_CD_MAX + RK_ZIP_TAIL_MIN + 4096) {
             rk_zip_dir_release(d);
-            return bad(e, what, "central directory out of bounds");
+            return rk_wheel_invalid(e, what, "central directory out of bounds");
         }
         from = d->loc.need;
         rk_zip_dir_release(d);
     }
-    return bad(e, what, "central directory out of bounds");
+    return rk_wheel_invalid(e, what, "central directory out of bounds");
 }
 
 long rk_zip_dir_find(const struct rk_zip_dir *d, const char *name)

@@ -3,7 +3,6 @@
 #include "err.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +12,6 @@
 #define SIG_DESCRIPTOR 0x08074b50u
 #define LOCAL_LEN 30u
 #define INFLATE_OUT ((size_t)64 << 10)
-
-static int bad(struct rk_err *e, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad(struct rk_err *e, const char *what, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return rk_err_set(e, RK_INPUT, "invalid wheel '%s': %s", what, msg);
-}
 
 void rk_zip_local_release(struct rk_zip_local *lo)
 {
@@ -81,7 +68,8 @@ static int read_descriptor(int fd, const struct rk_zip_dir *d, const struct rk_z
         lo->end_offset = data_end + len;
         return 0;
     }
-    return bad(e, what, "data descriptor of '%s' does not match the central directory", ze->name);
+    return rk_wheel_invalid(e, what, "data descriptor of '%s' does not match the central directory",
+                            ze->name);
 }
 
 static int check_local_fields(const unsigned char *h, const struct rk_zip_entry *ze,
@@ -89,15 +77,17 @@ static int check_local_fields(const unsigned char *h, const struct rk_zip_entry 
 {
     uint16_t flags = rk_le16(h + 6);
     if (flags & RK_ZIP_FLAG_ENCRYPTED)
-        return bad(e, what, "entry '%s' is encrypted", ze->name);
+        return rk_wheel_invalid(e, what, "entry '%s' is encrypted", ze->name);
     if (rk_le16(h + 8) != ze->method)
-        return bad(e, what, "local header of '%s' disagrees with the central directory", ze->name);
+        return rk_wheel_invalid(
+            e, what, "local header of '%s' disagrees with the central directory", ze->name);
     if (flags & RK_ZIP_FLAG_DESCRIPTOR)
         return 0;
     if (rk_le32(h + 14) != ze->crc32 ||
         (rk_le32(h + 18) != 0xFFFFFFFFu && rk_le32(h + 18) != ze->csize) ||
         (rk_le32(h + 22) != 0xFFFFFFFFu && rk_le32(h + 22) != ze->usize))
-        return bad(e, what, "local header of '%s' disagrees with the central directory", ze->name);
+        return rk_wheel_invalid(
+            e, what, "local header of '%s' disagrees with the central directory", ze->name);
     return 0;
 }
 
@@ -112,11 +102,11 @@ int rk_zip_local_read(int fd, const struct rk_zip_dir *d, const struct rk_zip_en
     if (rk_pread_all(fd, h, LOCAL_LEN, ze->offset, what, e) < 0)
         return -1;
     if (rk_le32(h) != SIG_LOCAL)
-        return bad(e, what, "local header of '%s' not found", ze->name);
+        return rk_wheel_invalid(e, what, "local header of '%s' not found", ze->name);
     nl = rk_le16(h + 26), xl = rk_le16(h + 28);
     lo->data_offset = ze->offset + LOCAL_LEN + nl + xl;
     if (lo->data_offset > cd || ze->csize > cd - lo->data_offset)
-        return bad(e, what, "entry '%s' lies outside the archive", ze->name);
+        return rk_wheel_invalid(e, what, "entry '%s' lies outside the archive", ze->name);
     if (check_local_fields(h, ze, what, e) < 0)
         return -1;
     ne = malloc(nl + xl + 1);
@@ -128,7 +118,8 @@ int rk_zip_local_read(int fd, const struct rk_zip_dir *d, const struct rk_zip_en
     }
     if (nl != ze->name_len || memcmp(ne, ze->name, nl) != 0) {
         free(ne);
-        return bad(e, what, "local name of '%s' differs from the central directory", ze->name);
+        return rk_wheel_invalid(e, what, "local name of '%s' differs from the central directory",
+                                ze->name);
     }
     memmove(ne, ne + nl, xl);
     lo->extra = ne;
@@ -171,7 +162,7 @@ int rk_zip_dir_check_spans(const struct rk_zip_dir *d, const char *what, struct 
         if (s[i].start < s[i - 1].end) {
             const char *a = d->entries[s[i - 1].i].name, *b = d->entries[s[i].i].name;
             free(s);
-            return bad(e, what, "entries '%s' and '%s' overlap", a, b);
+            return rk_wheel_invalid(e, what, "entries '%s' and '%s' overlap", a, b);
         }
     }
     free(s);
@@ -187,8 +178,8 @@ int rk_zip_inflate_begin(struct rk_zip_inflate *z, const struct rk_zip_entry *ze
     if (ze->method == RK_ZIP_STORED)
         return 0;
     if (ze->method != RK_ZIP_DEFLATED)
-        return bad(e, what, "entry '%s' uses unsupported compression method %u", ze->name,
-                   ze->method);
+        return rk_wheel_invalid(e, what, "entry '%s' uses unsupported compression method %u",
+                                ze->name, ze->method);
     z->z = calloc(1, sizeof(z_stream));
     z->out = malloc(INFLATE_OUT);
     if (!z->z || !z->out || inflateInit2((z_stream *)z->z, -MAX_WBITS) != Z_OK) {
@@ -203,7 +194,8 @@ int rk_zip_inflate_begin(struct rk_zip_inflate *z, const struct rk_zip_entry *ze
 static int emit(struct rk_zip_inflate *z, const unsigned char *p, size_t n, struct rk_err *e)
 {
     if (n > z->ze->usize - z->seen)
-        return bad(e, z->what, "entry '%s' is larger than its recorded size", z->ze->name);
+        return rk_wheel_invalid(e, z->what, "entry '%s' is larger than its recorded size",
+                                z->ze->name);
     z->seen += n;
     while (n > 0) {
         uInt k = n > 0x40000000u ? 0x40000000u : (uInt)n;
@@ -225,12 +217,14 @@ int rk_zip_inflate_feed(struct rk_zip_inflate *z, const void *p, size_t n, struc
     while (s->avail_in > 0) {
         int rc;
         if (z->done)
-            return bad(e, z->what, "entry '%s' has data after its deflate stream", z->ze->name);
+            return rk_wheel_invalid(e, z->what, "entry '%s' has data after its deflate stream",
+                                    z->ze->name);
         s->next_out = z->out;
         s->avail_out = (uInt)INFLATE_OUT;
         rc = inflate(s, Z_NO_FLUSH);
         if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && s->avail_out == 0))
-            return bad(e, z->what, "entry '%s' is not valid deflate data", z->ze->name);
+            return rk_wheel_invalid(e, z->what, "entry '%s' is not valid deflate data",
+                                    z->ze->name);
         if (rc == Z_STREAM_END)
             z->done = 1;
         if (emit(z, z->out, INFLATE_OUT - s->avail_out, e) < 0)
@@ -261,14 +255,15 @@ int rk_zip_inflate_end(struct rk_zip_inflate *z, struct rk_err *e)
         if (r == Z_STREAM_END)
             z->done = 1;
         if (INFLATE_OUT - s->avail_out == 0 && r != Z_STREAM_END)
-            rc = bad(e, z->what, "entry '%s' is truncated", z->ze->name);
+            rc = rk_wheel_invalid(e, z->what, "entry '%s' is truncated", z->ze->name);
         else if (emit(z, z->out, INFLATE_OUT - s->avail_out, e) < 0)
             rc = -1;
     }
     if (rc == 0 && z->seen != z->ze->usize)
-        rc = bad(e, z->what, "entry '%s' is shorter than its recorded size", z->ze->name);
+        rc = rk_wheel_invalid(e, z->what, "entry '%s' is shorter than its recorded size",
+                              z->ze->name);
     if (rc == 0 && z->crc != z->ze->crc32)
-        rc = bad(e, z->what, "entry '%s' fails its CRC-32 check", z->ze->name);
+        rc = rk_wheel_invalid(e, z->what, "entry '%s' fails its CRC-32 check", z->ze->name);
     rk_zip_inflate_release(z);
     return rc;
 }
@@ -290,7 +285,7 @@ int rk_zip_extract(int fd, const struct rk_zip_dir *d, const struct rk_zip_entry
     unsigned char chunk[16384];
     uint64_t pos, left;
     if (ze->usize > out->max)
-        return bad(e, what, "entry '%s' is larger than %zu bytes", ze->name, out->max);
+        return rk_wheel_invalid(e, what, "entry '%s' is larger than %zu bytes", ze->name, out->max);
     if (rk_zip_local_read(fd, d, ze, &lo, what, e) < 0)
         return -1;
     pos = lo.data_offset, left = ze->csize;
