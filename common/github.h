@@ -133,6 +133,14 @@ struct rk_asset_get {
 int rk_github_get_asset(struct rk_github *g, const char *owner, const char *repo,
                         struct rk_asset_get *a, struct rk_err *e);
 
+/* The tags of the repository at repo_path ("/repos/owner/name") whose name starts with prefix
+ * (NULL: every tag), from GET git/matching-refs/tags[/PREFIX] (paginated): an owned array of
+ * {"name", "type", "sha"}, type "commit" (a lightweight tag) or "tag" (an annotated tag's
+ * object); type and sha are absent when the answer lacks them. Refs that are not refs/tags/
+ * are skipped. */
+int rk_github_list_tags(struct rk_github *g, const char *repo_path, const char *prefix,
+                        json_object **tags, struct rk_err *e);
+
 /* ETag cache: dir is created at save (see above) */
 int rk_github_etag_load(struct rk_github *g, const char *dir, struct rk_err *e);
 int rk_github_etag_save(struct rk_github *g, struct rk_err *e); /* no-op when unchanged */

@@ -101,6 +101,18 @@ json_object *rk_release_with_tag(json_object *list, const char *tag)
     return out;
 }
 
+json_object *rk_release_tag_set(json_object *list)
+{
+    json_object *set = json_object_new_object();
+    size_t n = list ? json_object_array_length(list) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = rk_json_str(json_object_array_get_idx(list, i), "tag_name");
+        if (t)
+            json_object_object_add(set, t, NULL);
+    }
+    return set;
+}
+
 struct tag_filter {
     int (*want)(const char *tag, void *arg);
     void *arg;
@@ -110,20 +122,12 @@ struct tag_filter {
  * wanted; owned array of strings */
 static json_object *unseen_tags(json_object *tags, json_object *list, const struct tag_filter *f)
 {
-    json_object *seen = json_object_new_object(), *out = json_object_new_array();
-    size_t n = json_object_array_length(list);
+    json_object *seen = rk_release_tag_set(list), *out = json_object_new_array();
+    size_t n = json_object_array_length(tags);
     for (size_t i = 0; i < n; i++) {
-        const char *t = rk_json_str(json_object_array_get_idx(list, i), "tag_name");
-        if (t)
-            json_object_object_add(seen, t, NULL);
-    }
-    n = json_object_array_length(tags);
-    for (size_t i = 0; i < n; i++) {
-        const char *t = rk_json_str(json_object_array_get_idx(tags, i), "ref");
-        if (!t || strncmp(t, "refs/tags/", 10) != 0)
-            continue;
-        t += 10;
-        if (*t && !json_object_object_get_ex(seen, t, NULL) && (!f->want || f->want(t, f->arg)))
+        const char *t = rk_json_str(json_object_array_get_idx(tags, i), "name");
+        if (t && *t && !json_object_object_get_ex(seen, t, NULL) &&
+            (!f->want || f->want(t, f->arg)))
             json_object_array_add(out, json_object_new_string(t));
     }
     json_object_put(seen);
@@ -166,12 +170,10 @@ static int list_past_cap(struct rk_github *g, const struct rk_repo *r, json_obje
                          const struct tag_filter *f, const struct rk_json_spec *spec,
                          struct rk_err *e)
 {
-    char path[sizeof(r->path) + 64];
     json_object *tags = NULL, *names;
     int rc;
     /* every tag in one answer (the /tags list takes one request per 100 tags) */
-    snprintf(path, sizeof(path), "%s/git/matching-refs/tags?per_page=100", r->path);
-    if (rk_github_paginate(g, path, NULL, 0, &tags, e) < 0)
+    if (rk_github_list_tags(g, r->path, NULL, &tags, e) < 0)
         return -1;
     names = unseen_tags(tags, list, f);
     json_object_put(tags);

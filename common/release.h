@@ -75,6 +75,8 @@ int rk_release_find(struct rk_github *g, const struct rk_repo *r, const char *ta
 /* Every release (from list, borrowed) whose tag_name is tag, as a new array (owned) sorted by
  * ascending id. */
 json_object *rk_release_with_tag(json_object *list, const char *tag);
+/* The tag names of the releases of list (borrowed) as the keys of a new object (owned). */
+json_object *rk_release_tag_set(json_object *list);
 
 /* GET /releases/{id}; *out NULL and 0 returned on 404. */
 int rk_release_get(struct rk_github *g, const struct rk_repo *r, int64_t id, json_object **out,

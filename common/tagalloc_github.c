@@ -30,31 +30,21 @@ static char *ref_path(const struct rk_tag_github *c, const char *what, const cha
 static int gh_list(void *ctx, const char *prefix, json_object **out, struct rk_err *e)
 {
     struct rk_tag_github *c = ctx;
-    char *path = ref_path(c, "matching-refs", prefix, "?per_page=100");
-    json_object *refs = NULL;
+    json_object *tags = NULL;
     size_t n;
-    if (!path)
-        return rk_err_set(e, RK_SYSTEM, "out of memory");
-    if (rk_github_paginate(c->g, path, NULL, 0, &refs, e) < 0) {
-        free(path);
+    if (rk_github_list_tags(c->g, c->repo_path, prefix, &tags, e) < 0)
         return -1;
-    }
-    free(path);
     *out = json_object_new_array();
-    n = json_object_array_length(refs);
+    n = json_object_array_length(tags);
     for (size_t i = 0; i < n; i++) {
-        json_object *ref = json_object_array_get_idx(refs, i), *o;
-        json_object *obj = rk_json_obj(ref, "object");
-        const char *name = rk_json_str(ref, "ref"), *type = rk_json_str(obj, "type");
-        if (!name || strncmp(name, "refs/tags/", 10) != 0)
-            continue;
-        o = json_object_new_object();
-        rk_json_set_str(o, "name", name + 10);
+        json_object *t = json_object_array_get_idx(tags, i), *o = json_object_new_object();
+        const char *type = rk_json_str(t, "type");
+        rk_json_set_str(o, "name", rk_json_str(t, "name"));
         rk_json_set_str(o, "sha",
-                        type && strcmp(type, "commit") == 0 ? rk_json_str(obj, "sha") : NULL);
+                        type && strcmp(type, "commit") == 0 ? rk_json_str(t, "sha") : NULL);
         json_object_array_add(*out, o);
     }
-    json_object_put(refs);
+    json_object_put(tags);
     return 0;
 }
 

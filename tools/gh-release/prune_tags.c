@@ -74,23 +74,6 @@ static void regex_prefix(const char *re, char *out, size_t n)
     out[k] = '\0';
 }
 
-/* every refs/tags/... matching the regex (owned array of ref objects) */
-static int list_tag_refs(struct ghr *g, json_object **refs, struct rk_err *e)
-{
-    char prefix[256], *esc, *path;
-    int rc;
-    regex_prefix(g->opts.tag_regex, prefix, sizeof(prefix));
-    esc = rk_url_escape(prefix);
-    /* the whole ref is one path parameter, "tags%2FPREFIX", as octokit sends it */
-    path = esc ? ghr_path(g, "/git/matching-refs/tags%%2F%s?per_page=100", esc) : NULL;
-    free(esc);
-    if (!path)
-        return rk_err_set(e, RK_SYSTEM, "out of memory");
-    rc = rk_github_paginate(&g->gh, path, NULL, 0, refs, e);
-    free(path);
-    return rc;
-}
-
 static int add_orphan(struct orphans *o, const char *tag, const char *sha, int annotated)
 {
     struct orphan *v = realloc(o->v, (o->n + 1) * sizeof(*v));
@@ -109,26 +92,21 @@ static int add_orphan(struct orphans *o, const char *tag, const char *sha, int a
 static int find_orphans(struct ghr *g, json_object *list, regex_t *rx, struct orphans *o,
                         struct rk_err *e)
 {
-    json_object *refs = NULL, *used = json_object_new_object();
-    size_t n = json_object_array_length(list);
+    json_object *refs = NULL, *used;
+    char prefix[256];
+    size_t n;
     int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *t = rk_json_str(json_object_array_get_idx(list, i), "tag_name");
-        if (t)
-            json_object_object_add(used, t, NULL);
-    }
-    if (list_tag_refs(g, &refs, e) < 0) {
-        json_object_put(used);
+    regex_prefix(g->opts.tag_regex, prefix, sizeof(prefix));
+    if (rk_github_list_tags(&g->gh, g->repo.path, prefix, &refs, e) < 0)
         return -1;
-    }
+    used = rk_release_tag_set(list);
     n = json_object_array_length(refs);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        json_object *ref = json_object_array_get_idx(refs, i), *obj = rk_json_obj(ref, "object");
-        const char *name = rk_json_str(ref, "ref"), *type = rk_json_str(obj, "type");
-        const char *sha = rk_json_str(obj, "sha");
-        if (!name || strncmp(name, "refs/tags/", 10) != 0 || !type || !sha)
+        json_object *ref = json_object_array_get_idx(refs, i);
+        const char *name = rk_json_str(ref, "name"), *type = rk_json_str(ref, "type");
+        const char *sha = rk_json_str(ref, "sha");
+        if (!name || !type || !sha)
             continue;
-        name += 10;
         if (regexec(rx, name, 0, NULL, 0) != 0 || json_object_object_get_ex(used, name, NULL))
             continue;
         if (strcmp(type, "commit") != 0 && strcmp(type, "tag") != 0)
