@@ -284,6 +284,19 @@ run index-gen --no-cache --context "$T_TMP/badasset.json" --output "$T_TMP/x"
 expect_rc 3
 expect_err "asset 'a-1.0-py3-none-any.whl' needs a name and an http(s) url"
 
+t_case "error: a context asset whose url the index may not publish (the GitHub assets' rule)"
+for bad in 'http://files.example/a-1.0-py3-none-any.whl|refusing plain http to '"'"'files.example'"'"'' \
+    'https://u:secret@files.example/a-1.0-py3-none-any.whl|credentials in a URL for '"'"'files.example'"'"''; do
+    printf '[{"name": "a-1.0-py3-none-any.whl", "url": "%s", "sha256": "%064d"}]\n' "${bad%%|*}" 0 \
+        >"$T_TMP/badurl.json"
+    run index-gen --no-cache --context "$T_TMP/badurl.json" --output "$T_TMP/badurl"
+    expect_rc 3
+    expect_error_line index-gen
+    expect_err "the url of asset 'a-1.0-py3-none-any.whl' may not be published: ${bad#*|}"
+    expect_no_file "$T_TMP/badurl"
+    grep -q secret <<<"$T_ERR" && t_fail "the password reached stderr"
+done
+
 t_case "error: context keys of the wrong type are invalid input, nothing written"
 for bad in '{"assets": {"name": "a-1.0-py3-none-any.whl"}}|"assets" is of type object, expected array' \
     '{"releases": {"assets": []}}|"releases" is of type object, expected array' \

@@ -167,25 +167,16 @@ int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e)
     return rc;
 }
 
-/* "scheme://user:pass@host/...": credentials that would be published with the link */
-static int url_has_userinfo(const char *url)
-{
-    const char *host = strstr(url, "://");
-    size_t n;
-    if (!host)
-        return 0;
-    host += 3;
-    n = strcspn(host, "/?#");
-    return memchr(host, '@', n) != NULL;
-}
-
 /* one asset of the context: {name, browser_download_url|url, size, sha256|digest, ...} */
 static int context_asset(struct ig_run *r, json_object *a, json_object *rel, struct rk_err *e)
 {
     struct ig_asset x;
     const char *sha = rk_json_str(a, "sha256"), *tag = rel ? rk_json_str(rel, "tag") : NULL;
     char origin[512];
+    struct rk_http_client *http;
+    struct rk_err why;
     memset(&x, 0, sizeof(x));
+    rk_err_clear(&why);
     if (!json_object_is_type(a, json_type_object))
         return rk_err_set(e, RK_INPUT, "invalid asset list: an asset is not an object");
     x.name = (char *)rk_json_str(a, "name");
@@ -197,11 +188,13 @@ static int context_asset(struct ig_run *r, json_object *a, json_object *rel, str
                           "invalid asset list: asset '%s' needs a name and an "
                           "http(s) url",
                           x.name ? x.name : "?");
-    if (url_has_userinfo(x.url))
+    if (!(http = ig_http(r, e)))
+        return -1;
+    if (rk_http_check_url(http, x.url, &why) < 0) /* the links of GitHub assets pass it too */
         return rk_err_set(e, RK_INPUT,
-                          "invalid asset list: the url of asset '%s' holds credentials "
-                          "(user:password@), which would be published in the index",
-                          x.name);
+                          "invalid asset list: the url of asset '%s' may not be "
+                          "published: %s",
+                          x.name, why.msg);
     if (!tag && rel)
         tag = rk_json_str(rel, "tag_name");
     x.size = rk_json_int(a, "size", -1);
