@@ -87,35 +87,63 @@ static void strings_are_utf8_without_controls(void **state)
     REFUSED("[\"\xe2\x82\"]", "invalid UTF-8 at byte 2");         /* cut */
 }
 
-/* rk_json_check reads plain string bytes 8 at a time: a byte that needs a look is found at
- * every offset of a long string, and the message names its position */
+/* rk_json_check reads plain string bytes 16 (SSE2) or 8 at a time, then one by one: a byte
+ * that needs a look is found at every offset of a long string, whatever follows it, and the
+ * message names its position */
 static void strings_checked_at_every_offset(void **state)
 {
     static const struct {
         const char *bytes, *want; /* want NULL: accepted */
     } cases[] = {
-        {"\x01", "control character in a string"}, {"\x1f", "control character in a string"},
-        {"\x80", "invalid UTF-8"}, {"\xff", "invalid UTF-8"}, {"\xc3", "invalid UTF-8"},
-        {"\\q", "invalid escape"}, {"\"x", "unexpected character 'x'"},
-        {"\xc3\xa9", NULL}, {"\\\"", NULL}, {"\\u00e9", NULL}, {"\x7f", NULL}, {" ~", NULL},
+        {"\x01", "control character in a string"},
+        {"\x1f", "control character in a string"},
+        {"\x80", "invalid UTF-8"},
+        {"\xff", "invalid UTF-8"},
+        {"\xc3", "invalid UTF-8"},
+        {"\\q", "invalid escape"},
+        {"\"x", "unexpected character 'x'"},
+        {"\xc3\xa9", NULL},
+        {"\\\"", NULL},
+        {"\\u00e9", NULL},
+        {"\x7f", NULL},
+        {" ~", NULL},
     };
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP";
     (void)state;
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-        for (size_t at = 0; at < 20; at++) {
-            char text[64], want[96];
-            struct rk_err e;
-            size_t n = (size_t)snprintf(text, sizeof(text), "[\"%.*s%s%.*s\"]", (int)at,
-                                        "abcdefghijklmnopqrstuvwxyz", cases[c].bytes, 9,
-                                        "ABCDEFGHIJ");
-            rk_err_clear(&e);
-            if (!cases[c].want) {
-                assert_int_equal(rk_json_check(text, n, "input", &e), 0);
-                continue;
+        for (size_t at = 0; at < 40; at++) {
+            for (int after = 0; after <= 34; after += 17) {
+                char text[128], want[96];
+                struct rk_err e;
+                size_t n = (size_t)snprintf(text, sizeof(text), "[\"%.*s%s%.*s\"]", (int)at, plain,
+                                            cases[c].bytes, after, plain);
+                rk_err_clear(&e);
+                if (!cases[c].want) {
+                    assert_int_equal(rk_json_check(text, n, "input", &e), 0);
+                    continue;
+                }
+                snprintf(want, sizeof(want), "%s at byte %zu", cases[c].want,
+                         at + 2 + (cases[c].bytes[0] == '"' || cases[c].bytes[0] == '\\'));
+                refused(text, n, want);
             }
-            snprintf(want, sizeof(want), "%s at byte %zu", cases[c].want,
-                     at + 2 + (cases[c].bytes[0] == '"' || cases[c].bytes[0] == '\\'));
-            refused(text, n, want);
         }
+    }
+}
+
+/* a string cut anywhere (no byte after the text: a sanitizer build sees a read past its
+ * end) is refused */
+static void strings_cut_at_every_offset(void **state)
+{
+    static const char text[] = "[\"abcdefghijklmnopqrstuvwxyz0123456789\\n\xc3\xa9"
+                               "abcdefghijklmnopqrstuvwxyz\"]";
+    (void)state;
+    for (size_t n = 2; n < sizeof(text) - 3; n++) {
+        char *copy = malloc(n);
+        assert_non_null(copy);
+        memcpy(copy, text, n);
+        /* a cut UTF-8 sequence is invalid UTF-8, a cut escape the end of data */
+        refused(copy, n, text[n - 1] == '\xc3' ? "invalid UTF-8" : "unexpected end of data");
+        free(copy);
     }
 }
 
@@ -338,6 +366,7 @@ int main(void)
         cmocka_unit_test(lenient_syntax_is_refused),
         cmocka_unit_test(strings_are_utf8_without_controls),
         cmocka_unit_test(strings_checked_at_every_offset),
+        cmocka_unit_test(strings_cut_at_every_offset),
         cmocka_unit_test(nul_bytes_are_refused),
         cmocka_unit_test(integers_beyond_64_bits_are_refused),
         cmocka_unit_test(truncation_and_depth),
