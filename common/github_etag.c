@@ -9,19 +9,21 @@
  * CPU on every full generation (level 1), more than parsing it. An entry that
  * does not check out (torn, truncated, another URL, over the body cap, the gzip'd entries of
  * version 1) is a cache miss. It is checked when its ETag is first wanted, so that
- * If-None-Match is only sent for entries that can answer a 304; the body is read only for a
- * 304 (the file is read again then). Entries are written at rk_github_etag_save: a temporary
- * name, then rename, not fsync'd (a torn entry fails its checks). Until then the answers' own
- * buffers are kept (taken from the response, not copied), within ETAG_MAX_PENDING entries and
- * ETAG_MAX_PENDING_BYTES (past those, answers are not cached). Entries used by the run get
- * their mtime refreshed; entries unused for ETAG_MAX_AGE are removed, and so are temporary
- * files a killed save left behind.
+ * If-None-Match is only sent for entries that can answer a 304; the text read then is kept
+ * for the 304 (read again only when it was let go, see below). Entries are written at
+ * rk_github_etag_save: a temporary name, then rename, not fsync'd (a torn entry fails its checks).
+ * Until then the answers' own buffers are kept (taken from the response, not copied), within
+ * ETAG_MAX_PENDING entries and ETAG_MAX_PENDING_BYTES (past those, answers are not cached). Entries
+ * used by the run get their mtime refreshed; entries unused for ETAG_MAX_AGE are removed, and so
+ * are temporary files a killed save left behind.
  *
  * The in-memory state lives in g->etags (owned json_object; github.c only tests it for NULL
  * and releases it): {"pending": {url: {etag, link, len}}, "head": {url: {etag, link}|null},
  * "used": {url: null}, "loaded": {etag, link, len}}; the body of a "pending" or "loaded" entry
- * is the object's userdata (owned, freed with it). Strings returned by rk_gh_etag_get are
- * borrowed from it; a loaded body until the next rk_gh_etag_get.
+ * is the object's userdata (owned, freed with it). A "head" entry holds the text it was
+ * checked from the same way, until its body is loaded (then "loaded" is that entry, and its
+ * text is freed when the next body is loaded): a 304 costs no second read and CRC. Strings returned
+ * by rk_gh_etag_get are borrowed from it; a loaded body until the next rk_gh_etag_get.
  */
 #include "github_priv.h"
 #include "buf.h"
@@ -152,33 +154,47 @@ static int parse_head(struct entry *en, const char *url)
     return *end ? -1 : 0;
 }
 
-/* read at most max bytes of path into en->text */
+/* read at most max bytes of path into en->text: a buffer of the file's size, read into
+ * directly (grown only if the file grows while it is read) */
 static int read_prefix(const char *path, size_t max, struct entry *en)
 {
-    struct rk_buf b;
-    struct rk_err ignored;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-    char chunk[16384];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    size_t cap, len = 0;
+    char *buf = NULL;
     if (fd < 0)
         return -1;
-    rk_buf_init(&b, max + 1);
-    rk_err_clear(&ignored);
-    while (rc == 0 && b.len < max) {
-        size_t want = max - b.len < sizeof(chunk) ? max - b.len : sizeof(chunk);
-        ssize_t r = read(fd, chunk, want);
+    /* room for the file, a byte more to see its end without growing, and the NUL */
+    cap = 16384;
+    if (fstat(fd, &st) == 0 && st.st_size > 0)
+        cap = (uint64_t)st.st_size < max ? (size_t)st.st_size + 1 : max;
+    cap = (cap < max ? cap : max) + 1;
+    while (len < max) {
+        ssize_t r;
+        if (len + 1 >= cap || !buf) {
+            size_t ncap = !buf ? cap : (cap - 1 < max / 2 ? 2 * (cap - 1) : max) + 1;
+            char *p = realloc(buf, ncap);
+            if (!p) {
+                len = 0;
+                break;
+            }
+            buf = p, cap = ncap;
+        }
+        r = read(fd, buf + len, cap - 1 - len);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             break;
-        rc = rk_buf_append(&b, chunk, (size_t)r);
+        len += (size_t)r;
     }
     close(fd);
-    if (rc < 0 || b.len == 0) {
-        rk_buf_release(&b);
+    if (len == 0) {
+        free(buf);
         return -1;
     }
-    en->text = rk_buf_detach(&b, &en->len);
-    return en->text ? 0 : -1;
+    buf[len] = '\0';
+    en->text = buf, en->len = len;
+    return 0;
 }
 
 /* url's entry file, checked (head, size, CRC) */
@@ -242,18 +258,33 @@ static json_object *head_of(struct rk_github *g, const char *url)
         rk_json_set_str(h, "etag", en.etag);
         if (*en.link)
             rk_json_set_str(h, "link", en.link);
-        free(en.text);
+        /* kept for the 304 that usually follows: the entry is neither read nor checked twice */
+        hold_body(h, en.text, en.body_off, en.stored_len);
     }
     json_object_object_add(heads, url, h);
     return h;
+}
+
+/* the body "loaded" holds is freed (the object may live on in "head") */
+static void drop_loaded(struct rk_github *g)
+{
+    json_object *l = rk_json_obj(g->etags, "loaded");
+    if (l)
+        json_object_set_userdata(l, NULL, NULL);
+    json_object_object_del(g->etags, "loaded");
 }
 
 /* the whole entry of url into "loaded" (replacing the previous one); NULL when unusable */
 static json_object *load_body(struct rk_github *g, const char *url, const char *etag)
 {
     struct entry en;
-    json_object *l;
-    json_object_object_del(g->etags, "loaded");
+    json_object *l = rk_json_obj(section(g, "head"), url);
+    drop_loaded(g);
+    if (l && json_object_get_userdata(l) && strcmp(rk_json_str(l, "etag"), etag) == 0) {
+        rk_json_set(g->etags, "loaded", json_object_get(l)); /* the text head_of checked */
+        json_object_object_add(section(g, "used"), url, NULL);
+        return l;
+    }
     if (read_entry(g, url, &en) < 0 || strcmp(en.etag, etag) != 0 ||
         !(l = json_object_new_object())) {
         free(en.text);
@@ -327,16 +358,21 @@ struct job {
     size_t body_len;
     struct rk_buf out; /* the entry file's head */
     int failed;
+    int rc;            /* of writing the entry file */
+    struct rk_err err; /* its error */
 };
 
 static void build_entry(struct job *j)
 {
-    j->failed = rk_buf_printf(&j->out, "%s%s\n%s\n%s\nraw %zu %08lx\n", ETAG_MAGIC, j->url,
-                              j->etag, j->link ? j->link : "", j->body_len,
+    j->failed = rk_buf_printf(&j->out, "%s%s\n%s\n%s\nraw %zu %08lx\n", ETAG_MAGIC, j->url, j->etag,
+                              j->link ? j->link : "", j->body_len,
                               crc32_z(0L, (const Bytef *)j->body, j->body_len)) < 0;
 }
 
+static int write_entry(struct rk_github *g, struct job *j, struct rk_err *e);
+
 struct pool {
+    struct rk_github *g;
     struct job *jobs;
     size_t n, next;
     pthread_mutex_t mu;
@@ -346,20 +382,25 @@ static void *worker(void *arg)
 {
     struct pool *p = arg;
     for (;;) {
+        struct job *j;
         size_t i;
         pthread_mutex_lock(&p->mu);
         i = p->next++;
         pthread_mutex_unlock(&p->mu);
         if (i >= p->n)
             return NULL;
-        build_entry(&p->jobs[i]);
+        j = &p->jobs[i];
+        build_entry(j);
+        rk_err_clear(&j->err);
+        j->rc = write_entry(p->g, j, &j->err);
     }
 }
 
-/* build every entry file, on up to ETAG_THREADS threads */
-static void build_all(struct job *jobs, size_t n)
+/* build and write every entry file, on up to ETAG_THREADS threads (the writes of tens of
+ * megabytes into the page cache are most of the time of a save) */
+static void build_all(struct rk_github *g, struct job *jobs, size_t n)
 {
-    struct pool p = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    struct pool p = {g, jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
     pthread_t t[ETAG_THREADS];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nt = cpus > 1 ? (size_t)cpus : 1, started = 0;
@@ -416,10 +457,10 @@ static int write_pending(struct rk_github *g, json_object *pending, struct rk_er
             j->body = "", j->body_len = 0;
         rk_buf_init(&j->out, 0);
     }
-    build_all(jobs, n);
+    build_all(g, jobs, n);
     for (i = 0; i < n; i++) {
-        if (rc == 0 && write_entry(g, &jobs[i], e) < 0)
-            rc = -1;
+        if (rc == 0 && jobs[i].rc < 0)
+            rc = rk_err_set(e, jobs[i].err.code, "%s", jobs[i].err.msg);
         rk_buf_release(&jobs[i].out);
     }
     free(jobs);

@@ -103,8 +103,10 @@ int rk_release_assets(struct rk_github *g, const struct rk_repo *r, int64_t rele
 /* The asset named name in an asset array (borrowed), or NULL. */
 json_object *rk_asset_find(json_object *assets, const char *name);
 
-/* The asset's sha256 from its "digest" ("sha256:<64 hex>"): 1 and hex filled (lowercase),
- * 0 when the digest is null or absent, -1 when it is malformed or another algorithm. */
+/* The sha256 of a GitHub digest ("sha256:<64 hex>", NULL for none): 1 and hex filled
+ * (lowercase), 0 when digest is NULL, -1 when it is malformed or another algorithm; hex is
+ * "" unless 1. rk_asset_sha256: the same of the asset's "digest". */
+int rk_digest_sha256(const char *digest, char hex[RK_SHA256_HEX_LEN]);
 int rk_asset_sha256(json_object *asset, char hex[RK_SHA256_HEX_LEN]);
 
 /* An asset whose upload completed: state "uploaded" (or no state at all). */

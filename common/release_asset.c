@@ -4,7 +4,6 @@
 #include "github.h"
 #include "jsonio.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,22 +39,33 @@ json_object *rk_asset_find(json_object *assets, const char *name)
     return NULL;
 }
 
-int rk_asset_sha256(json_object *asset, char hex[RK_SHA256_HEX_LEN])
+/* lowercase hex digit of each byte, 0 for the bytes that are none */
+static const char hex_lower[256] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5',
+    ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9', ['a'] = 'a', ['b'] = 'b',
+    ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['A'] = 'a', ['B'] = 'b',
+    ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f'};
+
+int rk_digest_sha256(const char *d, char hex[RK_SHA256_HEX_LEN])
 {
-    const char *d = rk_json_str(asset, "digest");
+    unsigned char bad = 0;
     hex[0] = '\0';
     if (!d)
         return 0;
     if (strncmp(d, "sha256:", 7) != 0 || strlen(d + 7) != 64)
         return -1;
     for (size_t i = 0; i < 64; i++) {
-        char c = d[7 + i];
-        if (!isxdigit((unsigned char)c))
-            return -1;
-        hex[i] = (char)tolower((unsigned char)c);
+        char c = hex_lower[(unsigned char)d[7 + i]];
+        bad |= (unsigned char)(c == 0);
+        hex[i] = c;
     }
-    hex[64] = '\0';
-    return 1;
+    hex[bad ? 0 : 64] = '\0'; /* a malformed digest leaves no partial hash behind */
+    return bad ? -1 : 1;
+}
+
+int rk_asset_sha256(json_object *asset, char hex[RK_SHA256_HEX_LEN])
+{
+    return rk_digest_sha256(rk_json_str(asset, "digest"), hex);
 }
 
 int rk_asset_complete(json_object *asset)

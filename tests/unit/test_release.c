@@ -98,6 +98,15 @@ static void asset_digest(void **state)
     assert_int_equal(rk_asset_sha256(shortd, hex), -1);
     json_object_object_add(notx, "digest", json_object_new_string("sha256:" SHA_A "zz"));
     assert_int_equal(rk_asset_sha256(notx, hex), -1);
+    /* a bad digit in the middle: refused, and no partial hash is left in hex */
+    char mid[7 + 65];
+    snprintf(mid, sizeof(mid), "sha256:%s", SHA_A);
+    mid[7 + 30] = 'g';
+    assert_int_equal(rk_digest_sha256(mid, hex), -1);
+    assert_string_equal(hex, "");
+    assert_int_equal(rk_digest_sha256(NULL, hex), 0);
+    assert_int_equal(rk_digest_sha256("sha256:" SHA_A, hex), 1);
+    assert_string_equal(hex, SHA_A);
     json_object *objs[] = {a, upper, null, none, md5, shortd, notx};
     for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
         json_object_put(objs[i]);

@@ -66,10 +66,13 @@ static int add_to_index(struct ig_run *r, struct ig_rfile *f, struct rk_err *e)
     p.filename = f->a->name, p.url = f->a->url, p.project = f->project;
     p.version = f->version, p.kind = f->kind, p.size = f->a->size;
     p.upload_time = f->a->upload_time, p.requires_python = f->rp, p.origin = f->a->origin;
-    snprintf(p.sha256, sizeof(p.sha256), "%s", f->sha);
+    _Static_assert(sizeof(p.sha256) == sizeof(f->sha) &&
+                       sizeof(p.metadata_sha256) == sizeof(f->msha),
+                   "sha256 hex of the same size");
+    memcpy(p.sha256, f->sha, sizeof(p.sha256)); /* both NUL-terminated within their size */
     if (f->m) {
         p.has_metadata = 1;
-        snprintf(p.metadata_sha256, sizeof(p.metadata_sha256), "%s", f->msha);
+        memcpy(p.metadata_sha256, f->msha, sizeof(p.metadata_sha256));
     }
     return rk_pyindex_add(&r->index, &p, e) ? 0 : -1;
 }

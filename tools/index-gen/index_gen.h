@@ -46,7 +46,7 @@ struct ig_opts {
     int no_context_assets;
 };
 
-/* A remote file (GitHub asset or context asset). Strings owned. */
+/* A remote file (GitHub asset or context asset). Strings owned by the list (its arena). */
 struct ig_asset {
     char *name, *url, *stamp, *upload_time, *origin;
     char *repo, *tag; /* for the upload plan; NULL for context assets */
@@ -55,9 +55,16 @@ struct ig_asset {
     int prerelease;
 };
 
+struct ig_chunk; /* source_remote.c */
+
+/* The remote files; their strings live in chunks of an arena (tens of thousands of assets:
+ * one malloc per string was most of the cost of taking them). origin, repo and tag are the
+ * same for every asset of a release: a string equal to the last one stored is shared. */
 struct ig_assets {
     struct ig_asset *v;
     size_t n, cap;
+    struct ig_chunk *chunks;
+    const char *last_origin, *last_repo, *last_tag;
 };
 
 struct ig_upload { /* a .metadata file written for gh-release upload */
@@ -101,6 +108,8 @@ int ig_github(struct ig_run *r, struct rk_err *e);
 /* sources */
 int ig_asset_add(struct ig_assets *a, const struct ig_asset *src, struct rk_err *e);
 void ig_assets_release(struct ig_assets *a);
+/* a copy of s in the arena of a (freed with it), or NULL on ENOMEM */
+char *ig_assets_keep(struct ig_assets *a, const char *s);
 int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e);
 int ig_source_context(struct ig_run *r, json_object *ctx, struct rk_err *e);
 int ig_source_dir(struct ig_run *r, const char *dir, struct rk_err *e);

@@ -101,10 +101,15 @@ static int classify(struct ig_run *r, struct ig_rfiles *fs, struct rk_err *e)
         struct ig_rfile *f = &fs->v[fs->n];
         struct ig_asset *a = &r->assets.v[i];
         json_object *mi;
-        char murl[4096];
-        if (ig_parse_filename(a->name, f->project, sizeof(f->project), f->version,
-                              sizeof(f->version), &f->kind) < 0)
+        char murl[4096], project[256], version[256];
+        if (ig_parse_filename(a->name, project, sizeof(project), version, sizeof(version),
+                              &f->kind) < 0)
             continue;
+        if (!(f->project = ig_assets_keep(&r->assets, project)) ||
+            !(f->version = ig_assets_keep(&r->assets, version))) {
+            rc = rk_err_set(e, RK_SYSTEM, "out of memory");
+            break;
+        }
         f->a = a;
         _Static_assert(sizeof(f->sha) == sizeof(a->sha256), "sha256 hex of the same size");
         memcpy(f->sha, a->sha256, sizeof(f->sha));

@@ -8,12 +8,12 @@ struct ig_rfile {
     struct ig_asset *a; /* borrowed from the run */
     struct ig_asset *m; /* the "<wheel>.metadata" asset, or NULL */
     int kind;
-    char project[256], version[256];
-    char sha[65];       /* "" unknown */
-    char msha[65];      /* sha256 of the metadata text */
-    char *rp;           /* owned Requires-Python */
-    int meta_known;     /* rp (and msha) are settled */
-    struct rk_buf text; /* the metadata text when read here */
+    char *project, *version; /* in the run's arena (ig_assets_keep) */
+    char sha[65];            /* "" unknown */
+    char msha[65];           /* sha256 of the metadata text */
+    char *rp;                /* owned Requires-Python */
+    int meta_known;          /* rp (and msha) are settled */
+    struct rk_buf text;      /* the metadata text when read here */
     int have_text;
     int stream;  /* download the whole file */
     int learned; /* something new for the cache */

@@ -5,41 +5,108 @@
 #include "log.h"
 #include "release.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#define IG_CHUNK ((size_t)64 << 10)
+
+struct ig_chunk {
+    struct ig_chunk *next;
+    size_t used, size;
+    char data[];
+};
+
+/* a copy of s[0..n) in the arena of a, or NULL on ENOMEM */
+static char *arena_dup(struct ig_assets *a, const char *s, size_t n)
+{
+    struct ig_chunk *c = a->chunks;
+    char *d;
+    if (!c || c->size - c->used < n + 1) {
+        size_t size = n + 1 > IG_CHUNK ? n + 1 : IG_CHUNK;
+        if (!(c = malloc(sizeof(*c) + size)))
+            return NULL;
+        c->next = a->chunks, c->used = 0, c->size = size;
+        a->chunks = c;
+    }
+    d = c->data + c->used;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    c->used += n + 1;
+    return d;
+}
+
+/* s stored (NULL kept); *last: the previous string stored this way, shared when equal */
+static int arena_keep(struct ig_assets *a, const char **last, const char *s, char **out)
+{
+    *out = NULL;
+    if (!s)
+        return 0;
+    if (*last && strcmp(*last, s) == 0) {
+        *out = (char *)*last;
+        return 0;
+    }
+    if (!(*out = arena_dup(a, s, strlen(s))))
+        return -1;
+    *last = *out;
+    return 0;
+}
+
+static int arena_str(struct ig_assets *a, const char *s, char **out)
+{
+    *out = s ? arena_dup(a, s, strlen(s)) : NULL;
+    return s && !*out ? -1 : 0;
+}
+
+/* room for more assets (grown once for a whole list rather than by doubling) */
+static int assets_reserve(struct ig_assets *a, size_t more, struct rk_err *e)
+{
+    struct ig_asset *v;
+    size_t cap;
+    if (more <= a->cap - a->n)
+        return 0;
+    cap = a->n + more;
+    if (cap < a->cap * 2)
+        cap = a->cap * 2;
+    if (cap < 256)
+        cap = 256;
+    if (cap > SIZE_MAX / sizeof(*v) || !(v = realloc(a->v, cap * sizeof(*v))))
+        return rk_err_set(e, RK_SYSTEM, "out of memory");
+    a->v = v, a->cap = cap;
+    return 0;
+}
+
+char *ig_assets_keep(struct ig_assets *a, const char *s)
+{
+    return arena_dup(a, s, strlen(s));
+}
+
 int ig_asset_add(struct ig_assets *a, const struct ig_asset *src, struct rk_err *e)
 {
     struct ig_asset *d;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 256;
-        struct ig_asset *v = realloc(a->v, cap * sizeof(*v));
-        if (!v)
-            return rk_err_set(e, RK_SYSTEM, "out of memory");
-        a->v = v, a->cap = cap;
-    }
+    if (assets_reserve(a, 1, e) < 0)
+        return -1;
     d = &a->v[a->n];
     *d = *src;
-    d->name = strdup(src->name), d->url = strdup(src->url);
-    d->stamp = src->stamp ? strdup(src->stamp) : NULL;
-    d->upload_time = src->upload_time ? strdup(src->upload_time) : NULL;
-    d->origin = src->origin ? strdup(src->origin) : NULL;
-    d->repo = src->repo ? strdup(src->repo) : NULL;
-    d->tag = src->tag ? strdup(src->tag) : NULL;
-    a->n++;
-    if (!d->name || !d->url)
+    if (arena_str(a, src->name, &d->name) < 0 || arena_str(a, src->url, &d->url) < 0 ||
+        arena_str(a, src->stamp, &d->stamp) < 0 ||
+        arena_str(a, src->upload_time, &d->upload_time) < 0 ||
+        arena_keep(a, &a->last_origin, src->origin, &d->origin) < 0 ||
+        arena_keep(a, &a->last_repo, src->repo, &d->repo) < 0 ||
+        arena_keep(a, &a->last_tag, src->tag, &d->tag) < 0)
         return rk_err_set(e, RK_SYSTEM, "out of memory");
+    a->n++;
     return 0;
 }
 
 void ig_assets_release(struct ig_assets *a)
 {
-    for (size_t i = 0; i < a->n; i++) {
-        struct ig_asset *x = &a->v[i];
-        free(x->name), free(x->url), free(x->stamp), free(x->upload_time);
-        free(x->origin), free(x->repo), free(x->tag);
+    while (a->chunks) {
+        struct ig_chunk *c = a->chunks;
+        a->chunks = c->next;
+        free(c);
     }
     free(a->v);
     memset(a, 0, sizeof(*a));
@@ -97,33 +164,95 @@ static int asset_url_ok(struct ig_run *r, const char *origin, const struct ig_as
     return 0;
 }
 
+/* the keys of a GitHub asset index-gen reads, in one pass over the object (it holds only the
+ * keys of the slim parse, release.c): the same values rk_json_str / rk_json_int give */
+struct asset_keys {
+    const char *name, *url, *state, *digest, *updated, *created;
+    int64_t size;
+};
+
+static void read_asset(json_object *a, struct asset_keys *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->size = -1;
+    if (!json_object_is_type(a, json_type_object))
+        return;
+    json_object_object_foreach(a, key, v)
+    {
+        const char **slot = NULL;
+        enum json_type t = json_object_get_type(v);
+        if (t == json_type_int && strcmp(key, "size") == 0)
+            k->size = json_object_get_int64(v);
+        if (t != json_type_string)
+            continue;
+        switch (key[0]) {
+        case 'n':
+            slot = strcmp(key, "name") == 0 ? &k->name : NULL;
+            break;
+        case 'b':
+            slot = strcmp(key, "browser_download_url") == 0 ? &k->url : NULL;
+            break;
+        case 's':
+            slot = strcmp(key, "state") == 0 ? &k->state : NULL;
+            break;
+        case 'd':
+            slot = strcmp(key, "digest") == 0 ? &k->digest : NULL;
+            break;
+        case 'u':
+            slot = strcmp(key, "updated_at") == 0 ? &k->updated : NULL;
+            break;
+        case 'c':
+            slot = strcmp(key, "created_at") == 0 ? &k->created : NULL;
+            break;
+        default:
+            break;
+        }
+        if (slot)
+            *slot = json_object_get_string(v);
+    }
+}
+
 static int add_release_assets(struct ig_run *r, const char *repo, json_object *rel, char ok[256],
                               struct rk_err *e)
 {
     json_object *assets = rk_json_array(rel, "assets");
     size_t n = assets ? json_object_array_length(assets) : 0;
     const char *tag = rk_json_str(rel, "tag_name");
+    int pre = rk_json_bool(rel, "prerelease", 0);
     char origin[512];
     snprintf(origin, sizeof(origin), "%s@%s", repo, tag);
     for (size_t i = 0; i < n; i++) {
-        json_object *a = json_object_array_get_idx(assets, i);
+        struct asset_keys k;
         struct ig_asset x;
+        read_asset(json_object_array_get_idx(assets, i), &k);
         memset(&x, 0, sizeof(x));
-        x.name = (char *)rk_json_str(a, "name");
-        x.url = (char *)rk_json_str(a, "browser_download_url");
-        if (!x.name || !x.url || !rk_asset_complete(a) || !asset_url_ok(r, origin, &x, ok))
+        x.name = (char *)k.name;
+        x.url = (char *)k.url;
+        if (!x.name || !x.url || (k.state && strcmp(k.state, "uploaded") != 0) ||
+            !asset_url_ok(r, origin, &x, ok))
             continue;
-        x.size = rk_json_int(a, "size", -1);
-        x.stamp = (char *)rk_json_str(a, "updated_at");
-        x.upload_time = (char *)rk_json_str(a, "created_at");
+        x.size = k.size;
+        x.stamp = (char *)k.updated;
+        x.upload_time = (char *)k.created;
         x.origin = origin, x.repo = (char *)repo, x.tag = (char *)tag;
-        x.prerelease = rk_json_bool(rel, "prerelease", 0);
-        if (rk_asset_sha256(a, x.sha256) < 0)
+        x.prerelease = pre;
+        if (rk_digest_sha256(k.digest, x.sha256) < 0)
             rk_log_warn("ignoring the malformed digest of '%s'", x.name);
         if (ig_asset_add(&r->assets, &x, e) < 0)
             return -1;
     }
     return 0;
+}
+
+/* how many assets the releases of list hold, wanted or not */
+static size_t assets_listed(json_object *list)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *a = rk_json_array(json_object_array_get_idx(list, i), "assets");
+        n += a ? json_object_array_length(a) : 0;
+    }
+    return n;
 }
 
 int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e)
@@ -151,6 +280,7 @@ int ig_source_github(struct ig_run *r, const char *repo, struct rk_err *e)
                           "would be missing (drop --no-past-cap to find them through the tags)",
                           repo, RK_RELEASES_CAP);
     }
+    rc = assets_reserve(&r->assets, assets_listed(list), e);
     for (size_t i = 0; rc == 0 && i < json_object_array_length(list); i++) {
         json_object *rel = json_object_array_get_idx(list, i);
         if (!release_wanted(r, rel, now)) {
