@@ -1,93 +1,28 @@
-/* pyindex_html.c - escaping, anchors, the find-links page and PEP 503 pages (see pyindex.h) */
-#include "pyindex.h"
+/* pyindex_html.c - escaping, anchors, the find-links page and PEP 503 pages (see pyindex.h).
+ *
+ * The pages are generated into a struct rk_pyout from the files' scanned strings
+ * (pyindex_impl.h): constant text is appended with known lengths, strings that need no
+ * escaping are copied. The rk_buf functions of pyindex.h wrap these generators. */
+#include "pyindex_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-/* ASCII that needs no HTML escaping (NUL: 0, the end; bytes >= 0x80 need none) */
-static const unsigned char html_plain[128] = {
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-};
-
-#define HTML_PLAIN(c) ((c) >= 0x80 || html_plain[(c)])
 
 int rk_html_escape(struct rk_buf *out, const char *s)
 {
-    size_t start = 0, i;
+    struct rk_pyout o = {0};
     if (!s)
         return 0;
-    for (i = 0;; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *rep;
-        if (HTML_PLAIN(c))
-            continue;
-        if (!c)
-            break;
-        rep = c == '&'   ? "&amp;"
-              : c == '<' ? "&lt;"
-              : c == '>' ? "&gt;"
-              : c == '"' ? "&quot;"
-                         : "&#39;";
-        if (rk_buf_append(out, s + start, i - start) < 0 || rk_buf_puts(out, rep) < 0)
-            return -1;
-        start = i + 1;
-    }
-    return rk_buf_append(out, s + start, i - start);
-}
-
-static int is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int url_safe(unsigned char c)
-{
-    return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"' && c != '\\' && c != '^' &&
-           c != '`' && c != '{' && c != '|' && c != '}';
-}
-
-/* ASCII kept as is in a quoted href that needs no HTML escaping either (bytes >= 0x80 are
- * encoded) */
-static const unsigned char url_plain[128] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
-};
-
-/* rk_href_quote, and with html also escaped for an attribute value (of what it keeps, only
- * & and ' need it: the rest is percent-encoded) */
-static int quote(struct rk_buf *out, const char *url, int html)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t start = 0, i;
-    for (i = 0;; i++) {
-        unsigned char c = (unsigned char)url[i];
-        char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
-        const char *rep = enc;
-        size_t n = 3;
-        if (c < 0x80 && url_plain[c])
-            continue;
-        if (!c)
-            break;
-        if (url_safe(c) && (c != '%' || (is_hex(url[i + 1]) && is_hex(url[i + 2])))) {
-            if (!html || (c != '&' && c != '\''))
-                continue;
-            rep = c == '&' ? "&amp;" : "&#39;", n = 5;
-        }
-        if (rk_buf_append(out, url + start, i - start) < 0 || rk_buf_append(out, rep, n) < 0)
-            return -1;
-        start = i + 1;
-    }
-    return rk_buf_append(out, url + start, i - start);
+    rk_pyout_html_slow(&o, s);
+    return rk_pyout_to_buf(&o, out);
 }
 
 int rk_href_quote(struct rk_buf *out, const char *url)
 {
-    return quote(out, url, 0);
+    struct rk_pyout o = {0};
+    rk_pyout_quote_slow(&o, url, 0);
+    return rk_pyout_to_buf(&o, out);
 }
 
 int rk_url_is_relative(const char *url)
@@ -108,102 +43,171 @@ int rk_pyindex_href(struct rk_buf *out, const struct rk_pyfile *f, const char *p
     return rk_href_quote(out, f->url);
 }
 
-static int attr(struct rk_buf *out, const char *name, const char *value)
+#define HTML(o, f, p, k) rk_pyout_html((o), (f), (p)->len[k], (p)->mask[k])
+
+/*  data-dist-info-metadata="..." data-core-metadata="..." (the value: sha256=HEX or true) */
+static void metadata_attrs(struct rk_pyout *o, const struct rk_pyfile *f, const struct rk_pyprep *p)
 {
-    if (rk_buf_puts(out, " ") < 0 || rk_buf_puts(out, name) < 0 || rk_buf_puts(out, "=\"") < 0 ||
-        rk_html_escape(out, value) < 0)
-        return -1;
-    return rk_buf_puts(out, "\"");
+    for (int k = 0; k < 2; k++) {
+        if (k == 0)
+            RK_PYOUT_LIT(o, " data-dist-info-metadata=\"");
+        else
+            RK_PYOUT_LIT(o, " data-core-metadata=\"");
+        if (f->metadata_sha256[0]) {
+            RK_PYOUT_LIT(o, "sha256=");
+            HTML(o, f->metadata_sha256, p, RK_PF_MSHA256);
+        } else {
+            RK_PYOUT_LIT(o, "true");
+        }
+        RK_PYOUT_LIT(o, "\"");
+    }
 }
 
-static int metadata_attrs(struct rk_buf *out, const struct rk_pyfile *f)
+void rk_pyout_anchor(struct rk_pyout *o, const struct rk_pyfile *f, const struct rk_pyprep *p,
+                     const struct rk_pystr *prefix)
 {
-    char v[RK_SHA256_HEX_LEN + 8];
-    if (!f->has_metadata)
-        return 0;
-    if (f->metadata_sha256[0])
-        snprintf(v, sizeof(v), "sha256=%s", f->metadata_sha256);
-    else
-        snprintf(v, sizeof(v), "true");
-    return attr(out, "data-dist-info-metadata", v) | attr(out, "data-core-metadata", v);
-}
-
-/* href="...": rk_pyindex_href and the sha256 fragment, escaped for HTML */
-static int href_attr(struct rk_buf *out, const struct rk_pyfile *f, const char *prefix)
-{
-    if (rk_buf_puts(out, " href=\"") < 0)
-        return -1;
-    if (prefix && rk_url_is_relative(f->url) && rk_html_escape(out, prefix) < 0)
-        return -1;
-    if (quote(out, f->url, 1) < 0)
-        return -1;
-    if (f->sha256[0] && (rk_buf_puts(out, "#sha256=") < 0 || rk_html_escape(out, f->sha256) < 0))
-        return -1;
-    return rk_buf_puts(out, "\"");
+    RK_PYOUT_LIT(o, "<a href=\"");
+    if (prefix && prefix->len && p->rel)
+        rk_pyout_html(o, prefix->s, prefix->len, prefix->mask);
+    rk_pyout_quote(o, f->url, p->len[RK_PF_URL], p->mask[RK_PF_URL], 1);
+    if (f->sha256[0]) {
+        RK_PYOUT_LIT(o, "#sha256=");
+        HTML(o, f->sha256, p, RK_PF_SHA256);
+    }
+    RK_PYOUT_LIT(o, "\"");
+    if (f->requires_python) {
+        RK_PYOUT_LIT(o, " data-requires-python=\"");
+        HTML(o, f->requires_python, p, RK_PF_RP);
+        RK_PYOUT_LIT(o, "\"");
+    }
+    if (f->has_metadata)
+        metadata_attrs(o, f, p);
+    if (f->yanked) {
+        RK_PYOUT_LIT(o, " data-yanked=\"");
+        HTML(o, f->yanked, p, RK_PF_YANKED);
+        RK_PYOUT_LIT(o, "\"");
+    }
+    RK_PYOUT_LIT(o, ">");
+    HTML(o, f->filename, p, RK_PF_FILENAME);
+    RK_PYOUT_LIT(o, "</a><br>\n");
 }
 
 int rk_pyindex_anchor(struct rk_buf *out, const struct rk_pyfile *f, const char *href_prefix)
 {
-    if (rk_buf_puts(out, "<a") < 0 || href_attr(out, f, href_prefix) < 0)
-        return -1;
-    if (f->requires_python && attr(out, "data-requires-python", f->requires_python) < 0)
-        return -1;
-    if (metadata_attrs(out, f) < 0)
-        return -1;
-    if (f->yanked && attr(out, "data-yanked", f->yanked) < 0)
-        return -1;
-    if (rk_buf_puts(out, ">") < 0 || rk_html_escape(out, f->filename) < 0 ||
-        rk_buf_puts(out, "</a><br>\n") < 0)
-        return -1;
-    return 0;
+    struct rk_pyout o = {0};
+    struct rk_pyprep p;
+    struct rk_pystr prefix;
+    rk_pyprep_file(f, &p);
+    rk_pystr_set(&prefix, href_prefix);
+    rk_pyout_anchor(&o, f, &p, &prefix);
+    return rk_pyout_to_buf(&o, out);
 }
 
-static int page_head(struct rk_buf *out, const char *title)
+static void page_head(struct rk_pyout *o, const char *title)
 {
-    if (rk_buf_puts(out, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
-                         "<meta name=\"pypi:repository-version\" content=\"1.0\">\n<title>") < 0 ||
-        rk_html_escape(out, title) < 0 || rk_buf_puts(out, "</title>\n</head>\n<body>\n<h1>") < 0 ||
-        rk_html_escape(out, title) < 0 || rk_buf_puts(out, "</h1>\n") < 0)
-        return -1;
-    return 0;
+    unsigned mask;
+    size_t n = rk_pyscan(title, &mask);
+    RK_PYOUT_LIT(o, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"pypi:repository-version\" content=\"1.0\">\n<title>");
+    rk_pyout_html(o, title, n, mask);
+    RK_PYOUT_LIT(o, "</title>\n</head>\n<body>\n<h1>");
+    rk_pyout_html(o, title, n, mask);
+    RK_PYOUT_LIT(o, "</h1>\n");
 }
 
-static const char page_tail[] = "</body>\n</html>\n";
+#define PAGE_TAIL "</body>\n</html>\n"
+
+void rk_pyout_page_tail(struct rk_pyout *o)
+{
+    RK_PYOUT_LIT(o, PAGE_TAIL);
+}
+
+void rk_pyout_findlinks_head(struct rk_pyout *o, const char *title)
+{
+    page_head(o, title && *title ? title : "Links");
+}
+
+void rk_pyout_anchors(struct rk_pyout *o, const struct rk_pyindex *x, size_t i, size_t end,
+                      const struct rk_pyprep *p, const struct rk_pystr *prefix)
+{
+    for (size_t j = i; j < end; j++)
+        rk_pyout_anchor(o, &x->files[j], &p[j - i], prefix);
+}
+
+void rk_pyout_findlinks(struct rk_pyout *o, const struct rk_pyindex *x, const struct rk_pyprep *p,
+                        const char *title, const struct rk_pystr *prefix)
+{
+    rk_pyout_findlinks_head(o, title);
+    rk_pyout_anchors(o, x, 0, x->n, p, prefix);
+    RK_PYOUT_LIT(o, PAGE_TAIL);
+}
+
+void rk_pyout_simple_root(struct rk_pyout *o, const struct rk_pyindex *x, const size_t *proj,
+                          size_t np)
+{
+    page_head(o, "Simple index");
+    for (size_t k = 0; k < np; k++) {
+        struct rk_pystr v;
+        rk_pystr_set(&v, x->files[proj[k]].project);
+        RK_PYOUT_LIT(o, "<a href=\"");
+        rk_pyout_html(o, v.s, v.len, v.mask);
+        RK_PYOUT_LIT(o, "/\">");
+        rk_pyout_html(o, v.s, v.len, v.mask);
+        RK_PYOUT_LIT(o, "</a><br>\n");
+    }
+    RK_PYOUT_LIT(o, PAGE_TAIL);
+}
+
+void rk_pyout_simple_project(struct rk_pyout *o, const struct rk_pyindex *x, size_t i, size_t end,
+                             const struct rk_pyprep *p, const struct rk_pystr *prefix,
+                             struct rk_pyout *tee)
+{
+    char title[512]; /* once a page: a long name is cut here, as it always was */
+    snprintf(title, sizeof(title), "Links for %s", x->files[i].project);
+    page_head(o, title);
+    if (tee)
+        rk_pyout_tee_begin(o, tee);
+    rk_pyout_anchors(o, x, i, end, p, prefix);
+    if (tee)
+        rk_pyout_tee_end(o);
+    RK_PYOUT_LIT(o, PAGE_TAIL);
+}
 
 int rk_pyindex_findlinks(const struct rk_pyindex *x, const char *title, const char *href_prefix,
                          struct rk_buf *out)
 {
-    if (page_head(out, title && *title ? title : "Links") < 0)
+    struct rk_pyout o = {0};
+    struct rk_pyprep *p = rk_pyprep_range(x, 0, x->n);
+    struct rk_pystr prefix;
+    if (!p)
         return -1;
-    for (size_t i = 0; i < x->n; i++)
-        if (rk_pyindex_anchor(out, &x->files[i], href_prefix) < 0)
-            return -1;
-    return rk_buf_puts(out, page_tail);
+    rk_pystr_set(&prefix, href_prefix);
+    rk_pyout_findlinks(&o, x, p, title, &prefix);
+    free(p);
+    return rk_pyout_to_buf(&o, out);
 }
 
 int rk_pyindex_simple_root(const struct rk_pyindex *x, struct rk_buf *out)
 {
-    if (page_head(out, "Simple index") < 0)
+    struct rk_pyout o = {0};
+    size_t np, *proj = rk_pyindex_projects(x, &np);
+    if (!proj)
         return -1;
-    for (size_t i = 0; i < x->n; i = rk_pyindex_project_end(x, i)) {
-        const char *p = x->files[i].project;
-        if (rk_buf_puts(out, "<a href=\"") < 0 || rk_html_escape(out, p) < 0 ||
-            rk_buf_puts(out, "/\">") < 0 || rk_html_escape(out, p) < 0 ||
-            rk_buf_puts(out, "</a><br>\n") < 0)
-            return -1;
-    }
-    return rk_buf_puts(out, page_tail);
+    rk_pyout_simple_root(&o, x, proj, np);
+    free(proj);
+    return rk_pyout_to_buf(&o, out);
 }
 
 int rk_pyindex_simple_project(const struct rk_pyindex *x, size_t i, size_t end,
                               const char *href_prefix, struct rk_buf *out)
 {
-    char title[512];
-    snprintf(title, sizeof(title), "Links for %s", x->files[i].project);
-    if (page_head(out, title) < 0)
+    struct rk_pyout o = {0};
+    struct rk_pyprep *p = rk_pyprep_range(x, i, end);
+    struct rk_pystr prefix;
+    if (!p)
         return -1;
-    for (; i < end; i++)
-        if (rk_pyindex_anchor(out, &x->files[i], href_prefix) < 0)
-            return -1;
-    return rk_buf_puts(out, page_tail);
+    rk_pystr_set(&prefix, href_prefix);
+    rk_pyout_simple_project(&o, x, i, end, p, &prefix, NULL);
+    free(p);
+    return rk_pyout_to_buf(&o, out);
 }

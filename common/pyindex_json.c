@@ -3,167 +3,236 @@
  * Written as text, without building a json-c tree (a project page can hold tens of thousands
  * of files): compact, keys in a fixed order, strings escaped as json-c does with
  * JSON_C_TO_STRING_NOSLASHESCAPE (" \ \b \f \n \r \t, other controls as \u00xx, bytes >= 0x7f
- * as they are), so the pages are what json_object_to_json_string_ext would print. */
-#include "pyindex.h"
+ * as they are), so the pages are what json_object_to_json_string_ext would print. Generated
+ * into a struct rk_pyout from the files' scanned strings (pyindex_impl.h): constant text with
+ * known lengths, strings needing no escaping copied, integers formatted by hand. */
+#include "pyindex_impl.h"
 
-#include <inttypes.h>
-#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* ASCII as is in a JSON string (NUL: 0, the end; bytes >= 0x80 as they are) */
-static const unsigned char json_plain[128] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-};
+#define JSON(o, f, p, k) rk_pyout_json((o), (f), (p)->len[k], (p)->mask[k])
 
 /* a JSON string literal of s */
-static int jstr(struct rk_buf *out, const char *s)
+static void jstr(struct rk_pyout *o, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t start = 0, i;
-    if (rk_buf_append(out, "\"", 1) < 0)
-        return -1;
-    for (i = 0;; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char rep[7] = {'\\', 0, 0, 0, 0, 0, 0};
-        size_t n = 2;
-        if (c >= 0x80 || json_plain[c])
-            continue;
-        if (!c)
-            break;
-        if (c == '"' || c == '\\')
-            rep[1] = (char)c;
-        else if (c >= '\b' && c <= '\r' && c != '\v') /* \b \t \n \f \r */
-            rep[1] = "btn?fr"[c - '\b'];
-        else
-            memcpy(rep + 1, "u00", 3), rep[4] = hex[c >> 4], rep[5] = hex[c & 15], n = 6;
-        if (rk_buf_append(out, s + start, i - start) < 0 || rk_buf_append(out, rep, n) < 0)
-            return -1;
-        start = i + 1;
+    unsigned mask;
+    size_t n = rk_pyscan(s, &mask);
+    RK_PYOUT_LIT(o, "\"");
+    rk_pyout_json(o, s, n, mask);
+    RK_PYOUT_LIT(o, "\"");
+}
+
+/* v in decimal (%lld) at dst (at most 20 bytes); returns the length */
+static size_t fmt_int(char *dst, int64_t v)
+{
+    char tmp[24], *end = tmp + sizeof(tmp), *p = end;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    memcpy(dst, p, (size_t)(end - p));
+    return (size_t)(end - p);
+}
+
+static void put_int(struct rk_pyout *o, int64_t v)
+{
+    char tmp[24];
+    rk_pyout_put(o, tmp, fmt_int(tmp, v));
+}
+
+/* The version of f as versions_json shows it: rk_pep440_format of a valid one (by hand for
+ * the usual release-only N.N.N, what rk_pep440_format prints for it), else the text. */
+static const char *shown_version(const struct rk_pyfile *f, char *norm, size_t size)
+{
+    const struct rk_pep440 *v = &f->ver;
+    if (!f->ver_ok)
+        return f->version;
+    if (!v->epoch && !v->pre_kind && !v->has_post && !v->has_dev && !v->local[0] &&
+        v->nrelease >= 1 && v->nrelease <= RK_PEP440_MAX_RELEASE) {
+        char tmp[RK_PEP440_MAX_RELEASE * 22];
+        size_t n = 0;
+        for (size_t i = 0; i < v->nrelease; i++) {
+            if (i)
+                tmp[n++] = '.';
+            n += fmt_int(tmp + n, v->release[i]);
+        }
+        if (n < size) {
+            memcpy(norm, tmp, n);
+            norm[n] = '\0';
+            return norm;
+        }
     }
-    if (rk_buf_append(out, s + start, i - start) < 0)
-        return -1;
-    return rk_buf_append(out, "\"", 1);
+    return rk_pep440_format(v, norm, size) == 0 ? norm : f->version;
 }
 
-/* ,"key": (first: without the comma) */
-static int jkey(struct rk_buf *out, const char *key, int first)
+void rk_pyout_json_root(struct rk_pyout *o, const struct rk_pyindex *x, const size_t *proj,
+                        size_t np)
 {
-    if ((!first && rk_buf_append(out, ",", 1) < 0) || jstr(out, key) < 0)
-        return -1;
-    return rk_buf_append(out, ":", 1);
+    RK_PYOUT_LIT(o, "{\"meta\":{\"api-version\":\"1.1\"},\"projects\":[");
+    for (size_t k = 0; k < np; k++) {
+        if (k > 0)
+            RK_PYOUT_LIT(o, ",");
+        RK_PYOUT_LIT(o, "{\"name\":");
+        jstr(o, x->files[proj[k]].project);
+        RK_PYOUT_LIT(o, "}");
+    }
+    RK_PYOUT_LIT(o, "]}\n");
 }
 
-static int jkey_str(struct rk_buf *out, const char *key, const char *value)
+/* ,"key":false|true|{"sha256":"..."} */
+static void metadata_value(struct rk_pyout *o, int core, const struct rk_pyfile *f,
+                           const struct rk_pyprep *p)
 {
-    return jkey(out, key, 0) < 0 || jstr(out, value) < 0 ? -1 : 0;
+    if (core)
+        RK_PYOUT_LIT(o, ",\"core-metadata\":");
+    else
+        RK_PYOUT_LIT(o, ",\"dist-info-metadata\":");
+    if (!f->has_metadata) {
+        RK_PYOUT_LIT(o, "false");
+    } else if (!f->metadata_sha256[0]) {
+        RK_PYOUT_LIT(o, "true");
+    } else {
+        RK_PYOUT_LIT(o, "{\"sha256\":\"");
+        JSON(o, f->metadata_sha256, p, RK_PF_MSHA256);
+        RK_PYOUT_LIT(o, "\"}");
+    }
 }
 
-static int meta(struct rk_buf *out, const char *version)
+/* the inside of the "url" string: rk_pyindex_href, JSON-escaped */
+static void url_value(struct rk_pyout *o, const struct rk_pyfile *f, const struct rk_pyprep *p,
+                      const struct rk_pystr *prefix)
 {
-    return rk_buf_puts(out, "{\"meta\":{\"api-version\":") < 0 || jstr(out, version) < 0 ||
-                   rk_buf_puts(out, "}") < 0
-               ? -1
-               : 0;
+    struct rk_pyout q = {0};
+    if (prefix && prefix->len && p->rel)
+        rk_pyout_json(o, prefix->s, prefix->len, prefix->mask);
+    if (!(p->mask[RK_PF_URL] & RK_PYC_URL)) { /* kept as is, and so JSON-plain (rk_pyclass) */
+        rk_pyout_put(o, f->url, p->len[RK_PF_URL]);
+        return;
+    }
+    rk_pyout_quote_slow(&q, f->url, 0);
+    rk_pyout_put(&q, "", 1);
+    if (q.failed)
+        o->failed = 1;
+    else
+        rk_pyout_jstr_slow(o, q.data);
+    rk_pyout_release(&q);
+}
+
+static void file_json(struct rk_pyout *o, const struct rk_pyfile *f, const struct rk_pyprep *p,
+                      const struct rk_pystr *prefix, int v11)
+{
+    RK_PYOUT_LIT(o, "{\"filename\":\"");
+    JSON(o, f->filename, p, RK_PF_FILENAME);
+    RK_PYOUT_LIT(o, "\",\"url\":\"");
+    url_value(o, f, p, prefix);
+    RK_PYOUT_LIT(o, "\",\"hashes\":{");
+    if (f->sha256[0]) {
+        RK_PYOUT_LIT(o, "\"sha256\":\"");
+        JSON(o, f->sha256, p, RK_PF_SHA256);
+        RK_PYOUT_LIT(o, "\"");
+    }
+    RK_PYOUT_LIT(o, "}");
+    if (f->requires_python) {
+        RK_PYOUT_LIT(o, ",\"requires-python\":\"");
+        JSON(o, f->requires_python, p, RK_PF_RP);
+        RK_PYOUT_LIT(o, "\"");
+    }
+    metadata_value(o, 1, f, p);
+    metadata_value(o, 0, f, p);
+    if (v11) {
+        RK_PYOUT_LIT(o, ",\"size\":");
+        put_int(o, f->size);
+    }
+    if (f->upload_time) {
+        RK_PYOUT_LIT(o, ",\"upload-time\":\"");
+        JSON(o, f->upload_time, p, RK_PF_UT);
+        RK_PYOUT_LIT(o, "\"");
+    }
+    if (f->yanked && *f->yanked) {
+        RK_PYOUT_LIT(o, ",\"yanked\":\"");
+        JSON(o, f->yanked, p, RK_PF_YANKED);
+        RK_PYOUT_LIT(o, "\"}");
+    } else if (f->yanked) {
+        RK_PYOUT_LIT(o, ",\"yanked\":true}");
+    } else {
+        RK_PYOUT_LIT(o, ",\"yanked\":false}");
+    }
+}
+
+/* distinct versions in [i, end), in sort order (files are sorted by version) */
+static void versions_json(struct rk_pyout *o, const struct rk_pyindex *x, size_t i, size_t end)
+{
+    char last[RK_PEP440_MAX_TEXT] = "";
+    int first = 1;
+    RK_PYOUT_LIT(o, ",\"versions\":[");
+    for (; i < end; i++) {
+        char norm[RK_PEP440_MAX_TEXT];
+        const char *s = shown_version(&x->files[i], norm, sizeof(norm));
+        size_t n;
+        if (!first && strcmp(last, s) == 0)
+            continue;
+        if (!first)
+            RK_PYOUT_LIT(o, ",");
+        jstr(o, s);
+        n = strlen(s); /* last keeps what fits, as it always did */
+        n = n < sizeof(last) - 1 ? n : sizeof(last) - 1;
+        memcpy(last, s, n);
+        last[n] = '\0';
+        first = 0;
+    }
+    RK_PYOUT_LIT(o, "]");
+}
+
+void rk_pyout_json_project(struct rk_pyout *o, const struct rk_pyindex *x, size_t i, size_t end,
+                           const struct rk_pyprep *p, const struct rk_pystr *prefix)
+{
+    int v11 = 1;
+    for (size_t j = i; j < end; j++)
+        if (x->files[j].size < 0)
+            v11 = 0;
+    if (v11)
+        RK_PYOUT_LIT(o, "{\"meta\":{\"api-version\":\"1.1\"},\"name\":");
+    else
+        RK_PYOUT_LIT(o, "{\"meta\":{\"api-version\":\"1.0\"},\"name\":");
+    jstr(o, x->files[i].project);
+    RK_PYOUT_LIT(o, ",\"files\":[");
+    for (size_t j = i; j < end; j++) {
+        if (j > i)
+            RK_PYOUT_LIT(o, ",");
+        file_json(o, &x->files[j], &p[j - i], prefix, v11);
+    }
+    RK_PYOUT_LIT(o, "]");
+    if (v11)
+        versions_json(o, x, i, end);
+    RK_PYOUT_LIT(o, "}\n");
 }
 
 int rk_pyindex_json_root(const struct rk_pyindex *x, struct rk_buf *out)
 {
-    int first = 1;
-    if (meta(out, "1.1") < 0 || rk_buf_puts(out, ",\"projects\":[") < 0)
+    struct rk_pyout o = {0};
+    size_t np, *proj = rk_pyindex_projects(x, &np);
+    if (!proj)
         return -1;
-    for (size_t i = 0; i < x->n; i = rk_pyindex_project_end(x, i), first = 0)
-        if ((!first && rk_buf_puts(out, ",") < 0) || rk_buf_puts(out, "{\"name\":") < 0 ||
-            jstr(out, x->files[i].project) < 0 || rk_buf_puts(out, "}") < 0)
-            return -1;
-    return rk_buf_puts(out, "]}\n");
-}
-
-static int metadata_value(struct rk_buf *out, const char *key, const struct rk_pyfile *f)
-{
-    if (jkey(out, key, 0) < 0)
-        return -1;
-    if (!f->has_metadata)
-        return rk_buf_puts(out, "false");
-    if (!f->metadata_sha256[0])
-        return rk_buf_puts(out, "true");
-    if (rk_buf_puts(out, "{\"sha256\":") < 0 || jstr(out, f->metadata_sha256) < 0)
-        return -1;
-    return rk_buf_puts(out, "}");
-}
-
-static int file_json(struct rk_buf *out, struct rk_buf *u, const struct rk_pyfile *f,
-                     const char *prefix, int v11)
-{
-    rk_buf_reset(u);
-    if (rk_pyindex_href(u, f, prefix) < 0 || rk_buf_puts(out, "{") < 0 ||
-        jkey(out, "filename", 1) < 0 || jstr(out, f->filename) < 0 ||
-        jkey_str(out, "url", rk_buf_cstr(u)) < 0 || rk_buf_puts(out, ",\"hashes\":{") < 0)
-        return -1;
-    if (f->sha256[0] && (jkey(out, "sha256", 1) < 0 || jstr(out, f->sha256) < 0))
-        return -1;
-    if (rk_buf_puts(out, "}") < 0)
-        return -1;
-    if (f->requires_python && jkey_str(out, "requires-python", f->requires_python) < 0)
-        return -1;
-    if (metadata_value(out, "core-metadata", f) < 0 ||
-        metadata_value(out, "dist-info-metadata", f) < 0)
-        return -1;
-    if (v11 && rk_buf_printf(out, ",\"size\":%" PRId64, f->size) < 0)
-        return -1;
-    if (f->upload_time && jkey_str(out, "upload-time", f->upload_time) < 0)
-        return -1;
-    if (f->yanked && *f->yanked) {
-        if (jkey_str(out, "yanked", f->yanked) < 0)
-            return -1;
-    } else if (rk_buf_puts(out, f->yanked ? ",\"yanked\":true" : ",\"yanked\":false") < 0) {
-        return -1;
-    }
-    return rk_buf_puts(out, "}");
-}
-
-/* distinct versions in [i, end), in sort order (files are sorted by version) */
-static int versions_json(struct rk_buf *out, const struct rk_pyindex *x, size_t i, size_t end)
-{
-    char last[RK_PEP440_MAX_TEXT] = "";
-    int first = 1;
-    if (rk_buf_puts(out, ",\"versions\":[") < 0)
-        return -1;
-    for (; i < end; i++) {
-        const char *s = x->files[i].version;
-        char norm[RK_PEP440_MAX_TEXT];
-        if (x->files[i].ver_ok && rk_pep440_format(&x->files[i].ver, norm, sizeof(norm)) == 0)
-            s = norm;
-        if (!first && strcmp(last, s) == 0)
-            continue;
-        if ((!first && rk_buf_puts(out, ",") < 0) || jstr(out, s) < 0)
-            return -1;
-        snprintf(last, sizeof(last), "%s", s);
-        first = 0;
-    }
-    return rk_buf_puts(out, "]");
+    rk_pyout_json_root(&o, x, proj, np);
+    free(proj);
+    return rk_pyout_to_buf(&o, out);
 }
 
 int rk_pyindex_json_project(const struct rk_pyindex *x, size_t i, size_t end,
                             const char *href_prefix, struct rk_buf *out)
 {
-    struct rk_buf u;
-    int v11 = 1, rc = 0;
-    for (size_t j = i; j < end; j++)
-        if (x->files[j].size < 0)
-            v11 = 0;
-    if (meta(out, v11 ? "1.1" : "1.0") < 0 || jkey_str(out, "name", x->files[i].project) < 0 ||
-        rk_buf_puts(out, ",\"files\":[") < 0)
+    struct rk_pyout o = {0};
+    struct rk_pyprep *p = rk_pyprep_range(x, i, end);
+    struct rk_pystr prefix;
+    if (!p)
         return -1;
-    rk_buf_init(&u, 0);
-    for (size_t j = i; j < end && rc == 0; j++)
-        if ((j > i && rk_buf_puts(out, ",") < 0) ||
-            file_json(out, &u, &x->files[j], href_prefix, v11) < 0)
-            rc = -1;
-    rk_buf_release(&u);
-    if (rc < 0 || rk_buf_puts(out, "]") < 0 || (v11 && versions_json(out, x, i, end) < 0))
-        return -1;
-    return rk_buf_puts(out, "}\n");
+    rk_pystr_set(&prefix, href_prefix);
+    rk_pyout_json_project(&o, x, i, end, p, &prefix);
+    free(p);
+    return rk_pyout_to_buf(&o, out);
 }

@@ -4,8 +4,16 @@
  * place. Readers see each page old or new, never torn, and a failure before the renames
  * changes nothing. Nothing is fsync'd: the pages are derived data that a re-run regenerates
  * (converges), and a sync of the file system (syncfs, measured) took 0.1-0.3 s of wall time on
- * a loaded machine, more than writing 28 MB of pages. */
-#include "pyindex.h"
+ * a loaded machine, more than writing 28 MB of pages.
+ *
+ * Speed (pyindex_impl.h): the pages stream through one small buffer (RK_PYOUT_CHUNK) into
+ * their files, so it stays in cache and no page is held whole in memory. The work goes
+ * project by project, so a file's strings are scanned (rk_pyprep) right before the pages
+ * that show them: its PEP 503 page, its PEP 691 page, and the find-links page, which lists
+ * the same anchors in the same order: while a project's HTML page is generated its anchors
+ * are teed into the find-links page (open until the last project), unless a file of the
+ * project has a relative URL (the prefix then differs: generated again). */
+#include "pyindex_impl.h"
 #include "err.h"
 #include "fs.h"
 
@@ -19,9 +27,24 @@
 #include <unistd.h>
 
 struct pages {
-    struct rk_atomic *v; /* fd closed, tmp_path written, final_path to rename to */
+    struct rk_atomic *v; /* tmp_path (fd open while its page streams), final_path */
     size_t n, cap;
     size_t *count;
+};
+
+/* one run of rk_pyindex_write: the pages written, the page buffer (reused from page to page)
+ * and every file's strings scanned once for the three pages that show it */
+struct writer {
+    struct pages pages;
+    const struct rk_pyindex *x;
+    const struct rk_pyindex_opts *o;
+    struct rk_pyprep *prep; /* prep[j - i]: x->files[j] of the project [i, end) */
+    size_t *proj, nproj;    /* rk_pyindex_projects */
+    struct rk_pystr prefix; /* of relative hrefs in project pages */
+    struct rk_pyout out;    /* the page being written */
+    struct rk_pyout fl;     /* the find-links page, open from first to last project */
+    size_t fl_slot;         /* its index in pages.v */
+    int fl_open;
 };
 
 static void pages_abort(struct pages *p)
@@ -32,13 +55,12 @@ static void pages_abort(struct pages *p)
     memset(p, 0, sizeof(*p));
 }
 
-/* dir/name <- b (b emptied) */
-static int write_page(struct pages *p, const char *dir, const char *name, struct rk_buf *b,
+/* Start the page dir/name: a temporary file that o streams to (o must be empty). */
+static int page_begin(struct pages *p, const char *dir, const char *name, struct rk_pyout *o,
                       struct rk_err *e)
 {
     char *path = rk_path_join(dir, name);
     struct rk_atomic *a;
-    int rc = -1;
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
         struct rk_atomic *v = realloc(p->v, cap * sizeof(*v));
@@ -51,18 +73,35 @@ static int write_page(struct pages *p, const char *dir, const char *name, struct
     if (!path)
         return rk_err_set(e, RK_SYSTEM, "out of memory");
     a = &p->v[p->n];
-    if (rk_atomic_open(a, path, 0644, e) == 0) {
-        p->n++;
-        if (rk_write_all(a->fd, b->data ? b->data : "", b->len, path, e) == 0) {
-            if (fchmod(a->fd, 0644) < 0 || close(a->fd) < 0)
-                rk_err_errno(e, RK_SYSTEM, "unable to write '%s'", path);
-            else
-                rc = 0;
-            a->fd = -1;
-        }
+    if (rk_atomic_open(a, path, 0644, e) < 0) {
+        free(path);
+        return -1;
     }
     free(path);
-    rk_buf_reset(b);
+    p->n++;
+    o->sink = 1, o->fd = a->fd, o->path = a->final_path, o->e = e;
+    o->len = o->flushed = 0;
+    o->failed = o->write_error = 0;
+    return 0;
+}
+
+/* Write the rest of the page in o and close its file pages.v[slot] (o emptied, its memory
+ * kept). */
+static int page_end(struct pages *p, size_t slot, struct rk_pyout *o, struct rk_err *e)
+{
+    struct rk_atomic *a = &p->v[slot];
+    int rc = -1;
+    if (o->failed) {
+        if (!o->write_error)
+            rk_err_set(e, RK_SYSTEM, "out of memory");
+    } else if (rk_write_all(a->fd, o->data ? o->data : "", o->len, a->final_path, e) == 0) {
+        if (fchmod(a->fd, 0644) < 0 || close(a->fd) < 0)
+            rk_err_errno(e, RK_SYSTEM, "unable to write '%s'", a->final_path);
+        else
+            rc = 0;
+        a->fd = -1;
+    }
+    o->sink = 0, o->fd = -1, o->len = o->flushed = 0;
     return rc;
 }
 
@@ -94,30 +133,60 @@ static int valid_project_dir(const char *p)
     return 1;
 }
 
-static int write_project(struct rk_pyindex *x, size_t i, size_t end, const char *simple,
-                         const struct rk_pyindex_opts *o, struct pages *pages, struct rk_err *e)
+/* "out of memory" when the find-links page failed (a failed write has set e) */
+static int fl_check(struct writer *w, struct rk_err *e)
 {
-    struct rk_buf b;
+    if (!w->fl_open || !w->fl.failed)
+        return 0;
+    return w->fl.write_error ? -1 : rk_err_set(e, RK_SYSTEM, "out of memory");
+}
+
+static int project_html(struct writer *w, size_t i, size_t end, const char *pdir, struct rk_err *e)
+{
+    const struct rk_pyprep *p = w->prep;
+    int rel = 0;
+    for (size_t j = 0; j < end - i; j++)
+        rel |= p[j].rel;
+    if (page_begin(&w->pages, pdir, "index.html", &w->out, e) < 0)
+        return -1;
+    rk_pyout_simple_project(&w->out, w->x, i, end, p, &w->prefix,
+                            w->fl_open && !rel ? &w->fl : NULL);
+    if (w->fl_open && rel)
+        rk_pyout_anchors(&w->fl, w->x, i, end, p, NULL);
+    return page_end(&w->pages, w->pages.n - 1, &w->out, e);
+}
+
+/* the pages of the project [i, end); simple NULL: its anchors in the find-links page only */
+static int write_project(struct writer *w, size_t i, size_t end, const char *simple,
+                         struct rk_err *e)
+{
+    const struct rk_pyindex *x = w->x;
     char *pdir;
     int rc = -1;
+    rk_pyprep_files(&x->files[i], end - i, w->prep);
+    if (!simple) {
+        rk_pyout_anchors(&w->fl, x, i, end, w->prep, NULL);
+        return fl_check(w, e);
+    }
     if (!valid_project_dir(x->files[i].project))
         return rk_err_set(e, RK_INPUT, "invalid project name '%s'", x->files[i].project);
     if (!(pdir = rk_path_join(simple, x->files[i].project)))
         return rk_err_set(e, RK_SYSTEM, "out of memory");
-    rk_buf_init(&b, 0);
     if (rk_mkdir_p(pdir, 0755, e) < 0)
         goto out;
-    if (!o->no_html && (rk_pyindex_simple_project(x, i, end, "../../", &b) < 0 ||
-                        write_page(pages, pdir, "index.html", &b, e) < 0))
+    if (!w->o->no_html && project_html(w, i, end, pdir, e) < 0)
         goto out;
-    if (!o->no_json && (rk_pyindex_json_project(x, i, end, "../../", &b) < 0 ||
-                        write_page(pages, pdir, "index.json", &b, e) < 0))
-        goto out;
-    rc = 0;
+    if (w->o->no_html && w->fl_open)
+        rk_pyout_anchors(&w->fl, x, i, end, w->prep, NULL);
+    if (!w->o->no_json) {
+        if (page_begin(&w->pages, pdir, "index.json", &w->out, e) < 0)
+            goto out;
+        rk_pyout_json_project(&w->out, x, i, end, w->prep, &w->prefix);
+        if (page_end(&w->pages, w->pages.n - 1, &w->out, e) < 0)
+            goto out;
+    }
+    rc = fl_check(w, e);
 out:
-    if (rc < 0 && e && e->code == RK_OK)
-        rk_err_set(e, RK_SYSTEM, "out of memory");
-    rk_buf_release(&b);
     free(pdir);
     return rc;
 }
@@ -160,65 +229,97 @@ static void prune_stale(const struct rk_pyindex *x, const char *simple)
     closedir(d);
 }
 
-static int write_simple(struct rk_pyindex *x, const char *dir, const struct rk_pyindex_opts *o,
-                        struct pages *pages, struct rk_err *e)
+/* simple/ (unless neither HTML nor JSON pages are wanted) and the anchors of the find-links
+ * page */
+static int write_projects(struct writer *w, const char *dir, struct rk_err *e)
 {
-    char *simple = rk_path_join(dir, "simple");
-    struct rk_buf b;
+    int pages = !(w->o->no_html && w->o->no_json);
+    char *simple = pages ? rk_path_join(dir, "simple") : NULL;
+    const struct rk_pyindex *x = w->x;
     int rc = -1;
-    if (!simple)
+    if (pages && !simple)
         return rk_err_set(e, RK_SYSTEM, "out of memory");
-    rk_buf_init(&b, 0);
-    if (rk_mkdir_p(simple, 0755, e) < 0)
+    if (pages && rk_mkdir_p(simple, 0755, e) < 0)
         goto out;
-    if (!o->no_html &&
-        (rk_pyindex_simple_root(x, &b) < 0 || write_page(pages, simple, "index.html", &b, e) < 0))
-        goto out;
-    if (!o->no_json &&
-        (rk_pyindex_json_root(x, &b) < 0 || write_page(pages, simple, "index.json", &b, e) < 0))
-        goto out;
-    for (size_t i = 0; i < x->n;) {
-        size_t end = rk_pyindex_project_end(x, i);
-        if (write_project(x, i, end, simple, o, pages, e) < 0)
+    if (pages && !w->o->no_html) {
+        if (page_begin(&w->pages, simple, "index.html", &w->out, e) < 0)
             goto out;
-        i = end;
+        rk_pyout_simple_root(&w->out, x, w->proj, w->nproj);
+        if (page_end(&w->pages, w->pages.n - 1, &w->out, e) < 0)
+            goto out;
     }
-    prune_stale(x, simple);
+    if (pages && !w->o->no_json) {
+        if (page_begin(&w->pages, simple, "index.json", &w->out, e) < 0)
+            goto out;
+        rk_pyout_json_root(&w->out, x, w->proj, w->nproj);
+        if (page_end(&w->pages, w->pages.n - 1, &w->out, e) < 0)
+            goto out;
+    }
+    for (size_t k = 0; k < w->nproj; k++)
+        if (write_project(w, w->proj[k], w->proj[k + 1], simple, e) < 0)
+            goto out;
+    if (pages)
+        prune_stale(x, simple);
     rc = 0;
 out:
-    if (rc < 0 && e && e->code == RK_OK)
-        rk_err_set(e, RK_SYSTEM, "out of memory");
-    rk_buf_release(&b);
     free(simple);
     return rc;
+}
+
+/* the longest project of the index */
+static size_t longest(const size_t *proj, size_t np)
+{
+    size_t m = 1;
+    for (size_t k = 0; k < np; k++)
+        m = proj[k + 1] - proj[k] > m ? proj[k + 1] - proj[k] : m;
+    return m;
+}
+
+static int write_all(struct writer *w, const char *dir, const char *findlinks_name,
+                     struct rk_err *e)
+{
+    if (findlinks_name && *findlinks_name) {
+        if (page_begin(&w->pages, dir, findlinks_name, &w->fl, e) < 0)
+            return -1;
+        w->fl_slot = w->pages.n - 1, w->fl_open = 1;
+        rk_pyout_findlinks_head(&w->fl, w->o->title);
+    }
+    if ((w->fl_open || !(w->o->no_html && w->o->no_json)) && write_projects(w, dir, e) < 0)
+        return -1;
+    if (!w->fl_open)
+        return 0;
+    rk_pyout_page_tail(&w->fl);
+    w->fl_open = 0;
+    return page_end(&w->pages, w->fl_slot, &w->fl, e);
 }
 
 int rk_pyindex_write(struct rk_pyindex *x, const char *dir, const char *findlinks_name,
                      const struct rk_pyindex_opts *o, size_t *count, struct rk_err *e)
 {
     static const struct rk_pyindex_opts none;
-    struct pages pages;
-    struct rk_buf b;
-    int rc = 0;
+    struct writer w;
+    int rc = -1;
     *count = 0;
-    memset(&pages, 0, sizeof(pages));
-    pages.count = count;
-    if (!o)
-        o = &none;
+    memset(&w, 0, sizeof(w));
+    w.pages.count = count;
+    w.x = x;
+    w.o = o ? o : &none;
+    rk_pystr_set(&w.prefix, "../../");
     if (rk_mkdir_p(dir, 0755, e) < 0)
         return -1;
-    rk_buf_init(&b, 0);
-    if (findlinks_name && *findlinks_name) {
-        if (rk_pyindex_findlinks(x, o->title, "", &b) < 0)
-            rc = rk_err_set(e, RK_SYSTEM, "out of memory");
-        else
-            rc = write_page(&pages, dir, findlinks_name, &b, e);
-    }
-    rk_buf_release(&b);
-    if (rc == 0 && !(o->no_html && o->no_json))
-        rc = write_simple(x, dir, o, &pages, e);
+    w.proj = rk_pyindex_projects(x, &w.nproj);
+    if (w.proj)
+        w.prep = malloc(longest(w.proj, w.nproj) * sizeof(*w.prep));
+    if (!w.proj || !w.prep)
+        rk_err_set(e, RK_SYSTEM, "out of memory");
+    else
+        rc = write_all(&w, dir, findlinks_name, e);
+    rk_pyout_release(&w.out);
+    rk_pyout_release(&w.fl);
+    free(w.prep);
+    free(w.proj);
     if (rc == 0)
-        return pages_commit(&pages, dir, e);
-    pages_abort(&pages);
+        return pages_commit(&w.pages, dir, e);
+    pages_abort(&w.pages);
     return rc;
 }
