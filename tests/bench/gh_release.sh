@@ -8,11 +8,12 @@
 #   cases: 200 x 1 MiB and 4 x 256 MiB uploaded to a fresh published release, then downloaded
 #   into an empty directory; and one 1 GiB asset up and down with gh-release alone (peak RSS).
 #   figures: wall seconds and peak RSS (/usr/bin/time -v) per run, the ratio gh / gh-release;
-#   gh-release with its default -j 8, with -j 16, and (http) straight to the emulator.
+#   gh-release with its defaults (-j 16 uploads, -j 24 downloads), with -j 32, and (http)
+#   straight to the emulator.
 #   Each case runs with the emulator answering at once (the emulator's CPU is the limit) and
 #   with 50 ms added to every request (closer to api.github.com from a CI runner, where the
 #   number of requests in flight is what counts). Both tools run with their defaults (gh
-#   uploads 5 and downloads 8 at a time, gh-release 8).
+#   uploads 5 and downloads 8 at a time, gh-release 16 and 24).
 #
 # Environment: RELKIT_BIN (gh-release), RELKIT_SRC; RELKIT_BENCH_RUNS (default 2) repeats each
 # timed run on fresh releases, the tools in turn (the order reversed every other round), and
@@ -126,7 +127,7 @@ run_upload() { # who files...
     case $who in
     gh) timed "${GH_ENV[@]}" gh release upload "$TAG" "$@" -R "localhost:$PORT/$REPO" ;;
     ghr) timed "${GHR_TLS[@]}" "$GHR" upload -q -R "$REPO" --tag "$TAG" "$@" ;;
-    ghr-j16) timed "${GHR_TLS[@]}" "$GHR" upload -q -j 16 -R "$REPO" --tag "$TAG" "$@" ;;
+    ghr-j32) timed "${GHR_TLS[@]}" "$GHR" upload -q -j 32 -R "$REPO" --tag "$TAG" "$@" ;;
     ghr-http) timed "$GHR" upload -q -R "$REPO" --tag "$TAG" "$@" ;;
     esac
     LAST_TAG=$TAG
@@ -137,7 +138,7 @@ run_download() { # who tag
     case $1 in
     gh) timed "${GH_ENV[@]}" gh release download "$2" -D "$d" -R "localhost:$PORT/$REPO" ;;
     ghr) timed "${GHR_TLS[@]}" "$GHR" download -q -R "$REPO" --tag "$2" -D "$d" ;;
-    ghr-j16) timed "${GHR_TLS[@]}" "$GHR" download -q -j 16 -R "$REPO" --tag "$2" -D "$d" ;;
+    ghr-j32) timed "${GHR_TLS[@]}" "$GHR" download -q -j 32 -R "$REPO" --tag "$2" -D "$d" ;;
     ghr-http) timed "$GHR" download -q -R "$REPO" --tag "$2" -D "$d" ;;
     esac
     rm -rf "$d"
@@ -154,8 +155,8 @@ measure() { # case dir
     # runs alternate the order (the emulator and the disk are not in the same state for the
     # first and the last tool of a round); each tool's fastest run is kept
     for r in $(seq "$RUNS"); do
-        order="gh ghr ghr-j16 ghr-http"
-        [ $((r % 2)) = 1 ] || order="ghr-http ghr-j16 ghr gh"
+        order="gh ghr ghr-j32 ghr-http"
+        [ $((r % 2)) = 1 ] || order="ghr-http ghr-j32 ghr gh"
         for who in $order; do
             if [ "$who" = ghr-http ]; then emu_public ""; else emu_public "$PUBLIC/api/v3"; fi
             # shellcheck disable=SC2046
@@ -167,9 +168,9 @@ measure() { # case dir
     done
     for k in up down; do
         printf '%-22s %7s %7s %7s %8s %7s %7s %7s %7s\n' "$1 $k" "${S[$1-$k-gh]}" "${S[$1-$k-ghr]}" \
-            "${S[$1-$k-ghr-j16]}" "${S[$1-$k-ghr-http]}" \
+            "${S[$1-$k-ghr-j32]}" "${S[$1-$k-ghr-http]}" \
             "$(awk "BEGIN{printf \"%.2fx\", ${S[$1-$k-gh]} / ${S[$1-$k-ghr]}}")" \
-            "$(awk "BEGIN{printf \"%.2fx\", ${S[$1-$k-gh]} / ${S[$1-$k-ghr-j16]}}")" \
+            "$(awk "BEGIN{printf \"%.2fx\", ${S[$1-$k-gh]} / ${S[$1-$k-ghr-j32]}}")" \
             "${R[$1-$k-gh]}" "${R[$1-$k-ghr]}"
     done
 }
@@ -177,7 +178,7 @@ measure() { # case dir
 make_ca
 start_proxy
 echo "gh-release vs gh $(gh --version | head -n 1 | awk '{print $3}') (emulator + TLS proxy on 127.0.0.1, $(nproc) CPUs, +${LAT} ms per request)"
-printf '%-22s %7s %7s %7s %8s %7s %7s %7s %7s\n' case "gh s" "ghr s" "-j16 s" "http s" "gh/ghr" "/-j16" "gh MB" "ghr MB"
+printf '%-22s %7s %7s %7s %8s %7s %7s %7s %7s\n' case "gh s" "ghr s" "-j32 s" "http s" "gh/ghr" "/-j32" "gh MB" "ghr MB"
 make_files "$W/small" "$SMALL_N" 1
 measure "${SMALL_N} x 1 MiB" "$W/small"
 rm -rf "$W/small"

@@ -41,7 +41,13 @@ enum ghr_cmd {
 #define GHR_TMP_PREFIX "ghr-tmp--"
 #define GHR_OLD_PREFIX "ghr-old--"
 
+/* -j defaults. Requests that change a release (uploads: GitHub's "content-generating"
+ * requests, the ones its secondary limits weigh most) 16 at a time; downloads and checks,
+ * which ask the API for an asset's address and then read from the download host, 24; the
+ * deletes of prune 8. All well under GitHub's limit of 100 concurrent requests. */
 #define GHR_JOBS_DEFAULT 8
+#define GHR_JOBS_WRITE 16
+#define GHR_JOBS_READ 24
 #define GHR_JOBS_MAX 64
 
 struct ghr_list {

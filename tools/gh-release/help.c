@@ -58,7 +58,7 @@ static const char s_upload[] =
     "  always holds the old or the new asset. Broken uploads and leftovers of a killed run\n"
     "  are cleaned up.\n"
     "  -t, --tag TAG            the release's tag\n"
-    "  -j, --jobs N             parallel uploads (default 8, at most 64)\n"
+    "  -j, --jobs N             parallel uploads (default 16, at most 64)\n"
     "      --clobber            replace assets whose bytes differ\n"
     "      --content-type TYPE  content type of every file (default: from the extension)\n"
     "      --metadata           also upload WHEEL.metadata sidecars next to wheels; without\n"
@@ -92,7 +92,7 @@ static const char s_promote[] =
     "      --copy GLOB            copy the candidate's assets matching GLOB (repeatable)\n"
     "      --wheels FILE          wheel-retag's JSON from FILE instead of the context\n"
     "      --latest WHEN          true (default), false or legacy\n"
-    "  -j, --jobs N               parallel transfers (default 8)\n"
+    "  -j, --jobs N               parallel transfers (default 16)\n"
     "      --clobber              replace assets of the new release whose bytes differ\n";
 
 static const char s_download[] =
@@ -105,7 +105,7 @@ static const char s_download[] =
     "  -t, --tag TAG          the release's tag\n"
     "  -p, --pattern GLOB     asset names to download (repeatable, like PATTERN)\n"
     "  -D, --dir DIR          destination directory (default: .)\n"
-    "  -j, --jobs N           parallel downloads (default 8)\n"
+    "  -j, --jobs N           parallel downloads (default 24)\n"
     "      --clobber          overwrite local files whose bytes differ\n";
 
 static const char s_list[] =
@@ -132,7 +132,7 @@ static const char s_verify[] =
     "  -t, --tag TAG          the release's tag\n"
     "  -D, --dir DIR          compare every asset with the file of its name in DIR\n"
     "  -p, --pattern GLOB     only assets matching GLOB (repeatable)\n"
-    "  -j, --jobs N           parallel checks (default 8)\n";
+    "  -j, --jobs N           parallel checks (default 24)\n";
 
 static const char s_prune[] =
     "gh-release prune --older-than AGE [options]\n"

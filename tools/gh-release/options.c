@@ -254,6 +254,9 @@ static int find_command(struct ghr *g, const char *name)
         if (strcmp(commands[i].name, name) == 0) {
             g->cmd = commands[i].cmd;
             g->cmd_name = commands[i].name;
+            g->opts.jobs = g->cmd == GHR_DOWNLOAD || g->cmd == GHR_VERIFY ? GHR_JOBS_READ
+                           : g->cmd == GHR_UPLOAD || g->cmd == GHR_PROMOTE ? GHR_JOBS_WRITE
+                                                                           : GHR_JOBS_DEFAULT;
             return RK_OK;
         }
     }
