@@ -189,13 +189,7 @@ int rk_pyindex_findlinks(const struct rk_pyindex *x, const char *title, const ch
 
 int rk_pyindex_simple_root(const struct rk_pyindex *x, struct rk_buf *out)
 {
-    struct rk_pyout o = {0};
-    size_t np, *proj = rk_pyindex_projects(x, &np);
-    if (!proj)
-        return -1;
-    rk_pyout_simple_root(&o, x, proj, np);
-    free(proj);
-    return rk_pyout_to_buf(&o, out);
+    return rk_pyout_root_to_buf(x, rk_pyout_simple_root, out);
 }
 
 int rk_pyindex_simple_project(const struct rk_pyindex *x, size_t i, size_t end,

@@ -171,4 +171,9 @@ void rk_pyout_json_project(struct rk_pyout *o, const struct rk_pyindex *x, size_
  * released. */
 int rk_pyout_to_buf(struct rk_pyout *o, struct rk_buf *out);
 
+/* A root page (the list of projects) written by fn, appended to out as rk_pyout_to_buf. */
+typedef void (*rk_pyout_root_fn)(struct rk_pyout *o, const struct rk_pyindex *x, const size_t *proj,
+                                 size_t np);
+int rk_pyout_root_to_buf(const struct rk_pyindex *x, rk_pyout_root_fn fn, struct rk_buf *out);
+
 #endif

@@ -89,6 +89,17 @@ int rk_pyout_to_buf(struct rk_pyout *o, struct rk_buf *out)
     return rc;
 }
 
+int rk_pyout_root_to_buf(const struct rk_pyindex *x, rk_pyout_root_fn fn, struct rk_buf *out)
+{
+    struct rk_pyout o = {0};
+    size_t np, *proj = rk_pyindex_projects(x, &np);
+    if (!proj)
+        return -1;
+    fn(&o, x, proj, np);
+    free(proj);
+    return rk_pyout_to_buf(&o, out);
+}
+
 size_t rk_pyscan(const char *s, unsigned *mask)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -6,6 +6,7 @@
 #include "release.h"
 
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,18 @@ struct asset_keys {
     int64_t size;
 };
 
+static const struct {
+    const char *key;
+    size_t off;
+} asset_str_keys[] = {
+    {"name", offsetof(struct asset_keys, name)},
+    {"browser_download_url", offsetof(struct asset_keys, url)},
+    {"state", offsetof(struct asset_keys, state)},
+    {"digest", offsetof(struct asset_keys, digest)},
+    {"updated_at", offsetof(struct asset_keys, updated)},
+    {"created_at", offsetof(struct asset_keys, created)},
+};
+
 static void read_asset(json_object *a, struct asset_keys *k)
 {
     memset(k, 0, sizeof(*k));
@@ -179,36 +192,17 @@ static void read_asset(json_object *a, struct asset_keys *k)
         return;
     json_object_object_foreach(a, key, v)
     {
-        const char **slot = NULL;
         enum json_type t = json_object_get_type(v);
         if (t == json_type_int && strcmp(key, "size") == 0)
             k->size = json_object_get_int64(v);
         if (t != json_type_string)
             continue;
-        switch (key[0]) {
-        case 'n':
-            slot = strcmp(key, "name") == 0 ? &k->name : NULL;
-            break;
-        case 'b':
-            slot = strcmp(key, "browser_download_url") == 0 ? &k->url : NULL;
-            break;
-        case 's':
-            slot = strcmp(key, "state") == 0 ? &k->state : NULL;
-            break;
-        case 'd':
-            slot = strcmp(key, "digest") == 0 ? &k->digest : NULL;
-            break;
-        case 'u':
-            slot = strcmp(key, "updated_at") == 0 ? &k->updated : NULL;
-            break;
-        case 'c':
-            slot = strcmp(key, "created_at") == 0 ? &k->created : NULL;
-            break;
-        default:
-            break;
+        for (size_t i = 0; i < sizeof(asset_str_keys) / sizeof(asset_str_keys[0]); i++) {
+            if (strcmp(key, asset_str_keys[i].key) == 0) {
+                *(const char **)((char *)k + asset_str_keys[i].off) = json_object_get_string(v);
+                break;
+            }
         }
-        if (slot)
-            *slot = json_object_get_string(v);
     }
 }
 
