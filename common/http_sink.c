@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,6 +192,46 @@ static size_t sink_fd(struct xfer *x, const char *p, size_t len)
     return len;
 }
 
+/* The first piece of an in-memory body: room for all of it when the answer says its size
+ * (Content-Length, bounded by the body's max and PRESIZE_MAX; a compressed answer may still
+ * grow past it), so a page of megabytes is not grown by doubling, a copy at each step. */
+#define PRESIZE_MAX ((size_t)64 << 20)
+#define PREFAULT_MIN ((size_t)256 << 10)
+#define PREFAULT_MAX ((size_t)16 << 20) /* what a Content-Length may make resident unsent */
+
+/* the pages of a large new buffer (up to PREFAULT_MAX) made present in one call rather than
+ * one fault each: a fault per 4 KiB page was a third of the CPU time of reading the 6 MB
+ * pages of a release list */
+static void prefault(char *p, size_t n)
+{
+#if defined(MADV_POPULATE_WRITE)
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096, lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)p + (n < PREFAULT_MAX ? n : PREFAULT_MAX)) & ~(page - 1);
+    if (n < PREFAULT_MIN || hi <= lo)
+        return;
+    madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE); /* a failure leaves the faults */
+#else
+    (void)p, (void)n;
+#endif
+}
+
+static void presize_body(struct xfer *x)
+{
+    struct rk_buf *b = &x->resp->body;
+    curl_off_t cl = -1;
+    size_t want;
+    char *p;
+    if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) != CURLE_OK || cl <= 0)
+        return;
+    want = (uint64_t)cl < PRESIZE_MAX ? (size_t)cl : PRESIZE_MAX;
+    want = (want < b->max ? want : b->max) + 1;
+    if (want <= b->cap || !(p = realloc(b->data, want)))
+        return;
+    b->data = p, b->cap = want;
+    prefault(p, want);
+}
+
 size_t rk_xfer_on_body(char *p, size_t size, size_t n, void *ud)
 {
     struct xfer *x = ud;
@@ -200,6 +241,8 @@ size_t rk_xfer_on_body(char *p, size_t size, size_t n, void *ud)
     x->c->bytes_down += len;
     if (x->to_fd)
         return sink_fd(x, p, len);
+    if (x->resp->body.len == 0)
+        presize_body(x);
     if (rk_buf_append(&x->resp->body, p, len) < 0) {
         struct rk_buf *b = &x->resp->body;
         if (x->hop_status < 300) {

@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -84,56 +82,6 @@ int rk_xfer_init(struct xfer *x, struct rk_http_client *c, struct rk_http_req *r
     chain_reset(x);
     x->state = XFER_PENDING;
     return 0;
-}
-
-/* The first piece of an in-memory body: room for all of it when the answer says its size
- * (Content-Length, bounded by the body's max and PRESIZE_MAX; a compressed answer may still
- * grow past it), so a page of megabytes is not grown by doubling, a copy at each step. */
-#define PRESIZE_MAX ((size_t)64 << 20)
-#define PREFAULT_MIN ((size_t)256 << 10)
-#define PREFAULT_MAX ((size_t)16 << 20) /* what a Content-Length may make resident unsent */
-
-/* the pages of a large new buffer (up to PREFAULT_MAX) made present in one call rather than
- * one fault each: a fault per 4 KiB page was a third of the CPU time of reading the 6 MB
- * pages of a release list */
-static void prefault(char *p, size_t n)
-{
-#if defined(MADV_POPULATE_WRITE)
-    long ps = sysconf(_SC_PAGESIZE);
-    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096, lo = ((uintptr_t)p + page - 1) & ~(page - 1);
-    uintptr_t hi = ((uintptr_t)p + (n < PREFAULT_MAX ? n : PREFAULT_MAX)) & ~(page - 1);
-    if (n < PREFAULT_MIN || hi <= lo)
-        return;
-    madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE); /* a failure leaves the faults */
-#else
-    (void)p, (void)n;
-#endif
-}
-
-static void presize_body(struct xfer *x)
-{
-    struct rk_buf *b = &x->resp->body;
-    curl_off_t cl = -1;
-    size_t want;
-    char *p;
-    if (x->to_fd || b->len != 0 ||
-        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) != CURLE_OK || cl <= 0)
-        return;
-    want = (uint64_t)cl < PRESIZE_MAX ? (size_t)cl : PRESIZE_MAX;
-    want = (want < b->max ? want : b->max) + 1;
-    if (want <= b->cap || !(p = realloc(b->data, want)))
-        return;
-    b->data = p, b->cap = want;
-    prefault(p, want);
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    struct xfer *x = ud;
-    if (!x->sink_decided && rk_xfer_sink_decide(x) < 0)
-        return 0;
-    presize_body(x);
-    return rk_xfer_on_body(p, size, n, ud);
 }
 
 static void free_header_list(struct xfer *x)
@@ -287,7 +235,7 @@ static void setup_easy(struct xfer *x)
         curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, rk_xfer_on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, rk_xfer_on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
     if (x->req->out_fd >= 0)
