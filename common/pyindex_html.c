@@ -192,16 +192,15 @@ int rk_pyindex_simple_root(const struct rk_pyindex *x, struct rk_buf *out)
     return rk_pyout_root_to_buf(x, rk_pyout_simple_root, out);
 }
 
+static void simple_project_page(struct rk_pyout *o, const struct rk_pyindex *x, size_t i,
+                                size_t end, const struct rk_pyprep *p,
+                                const struct rk_pystr *prefix)
+{
+    rk_pyout_simple_project(o, x, i, end, p, prefix, NULL);
+}
+
 int rk_pyindex_simple_project(const struct rk_pyindex *x, size_t i, size_t end,
                               const char *href_prefix, struct rk_buf *out)
 {
-    struct rk_pyout o = {0};
-    struct rk_pyprep *p = rk_pyprep_range(x, i, end);
-    struct rk_pystr prefix;
-    if (!p)
-        return -1;
-    rk_pystr_set(&prefix, href_prefix);
-    rk_pyout_simple_project(&o, x, i, end, p, &prefix, NULL);
-    free(p);
-    return rk_pyout_to_buf(&o, out);
+    return rk_pyout_project_to_buf(x, i, end, href_prefix, simple_project_page, out);
 }

@@ -175,5 +175,11 @@ int rk_pyout_to_buf(struct rk_pyout *o, struct rk_buf *out);
 typedef void (*rk_pyout_root_fn)(struct rk_pyout *o, const struct rk_pyindex *x, const size_t *proj,
                                  size_t np);
 int rk_pyout_root_to_buf(const struct rk_pyindex *x, rk_pyout_root_fn fn, struct rk_buf *out);
+/* The page of project [i, end) written by fn with href_prefix, the same way. */
+typedef void (*rk_pyout_project_fn)(struct rk_pyout *o, const struct rk_pyindex *x, size_t i,
+                                    size_t end, const struct rk_pyprep *p,
+                                    const struct rk_pystr *prefix);
+int rk_pyout_project_to_buf(const struct rk_pyindex *x, size_t i, size_t end,
+                            const char *href_prefix, rk_pyout_project_fn fn, struct rk_buf *out);
 
 #endif

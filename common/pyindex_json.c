@@ -220,13 +220,5 @@ int rk_pyindex_json_root(const struct rk_pyindex *x, struct rk_buf *out)
 int rk_pyindex_json_project(const struct rk_pyindex *x, size_t i, size_t end,
                             const char *href_prefix, struct rk_buf *out)
 {
-    struct rk_pyout o = {0};
-    struct rk_pyprep *p = rk_pyprep_range(x, i, end);
-    struct rk_pystr prefix;
-    if (!p)
-        return -1;
-    rk_pystr_set(&prefix, href_prefix);
-    rk_pyout_json_project(&o, x, i, end, p, &prefix);
-    free(p);
-    return rk_pyout_to_buf(&o, out);
+    return rk_pyout_project_to_buf(x, i, end, href_prefix, rk_pyout_json_project, out);
 }

@@ -100,6 +100,20 @@ int rk_pyout_root_to_buf(const struct rk_pyindex *x, rk_pyout_root_fn fn, struct
     return rk_pyout_to_buf(&o, out);
 }
 
+int rk_pyout_project_to_buf(const struct rk_pyindex *x, size_t i, size_t end,
+                            const char *href_prefix, rk_pyout_project_fn fn, struct rk_buf *out)
+{
+    struct rk_pyout o = {0};
+    struct rk_pyprep *p = rk_pyprep_range(x, i, end);
+    struct rk_pystr prefix;
+    if (!p)
+        return -1;
+    rk_pystr_set(&prefix, href_prefix);
+    fn(&o, x, i, end, p, &prefix);
+    free(p);
+    return rk_pyout_to_buf(&o, out);
+}
+
 size_t rk_pyscan(const char *s, unsigned *mask)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -229,6 +229,16 @@ static void prune_stale(const struct rk_pyindex *x, const char *simple)
     closedir(d);
 }
 
+/* a root page of simple/ written by fn */
+static int write_root(struct writer *w, const char *simple, const char *name, rk_pyout_root_fn fn,
+                      struct rk_err *e)
+{
+    if (page_begin(&w->pages, simple, name, &w->out, e) < 0)
+        return -1;
+    fn(&w->out, w->x, w->proj, w->nproj);
+    return page_end(&w->pages, w->pages.n - 1, &w->out, e);
+}
+
 /* simple/ (unless neither HTML nor JSON pages are wanted) and the anchors of the find-links
  * page */
 static int write_projects(struct writer *w, const char *dir, struct rk_err *e)
@@ -241,20 +251,10 @@ static int write_projects(struct writer *w, const char *dir, struct rk_err *e)
         return rk_err_set(e, RK_SYSTEM, "out of memory");
     if (pages && rk_mkdir_p(simple, 0755, e) < 0)
         goto out;
-    if (pages && !w->o->no_html) {
-        if (page_begin(&w->pages, simple, "index.html", &w->out, e) < 0)
-            goto out;
-        rk_pyout_simple_root(&w->out, x, w->proj, w->nproj);
-        if (page_end(&w->pages, w->pages.n - 1, &w->out, e) < 0)
-            goto out;
-    }
-    if (pages && !w->o->no_json) {
-        if (page_begin(&w->pages, simple, "index.json", &w->out, e) < 0)
-            goto out;
-        rk_pyout_json_root(&w->out, x, w->proj, w->nproj);
-        if (page_end(&w->pages, w->pages.n - 1, &w->out, e) < 0)
-            goto out;
-    }
+    if (pages && !w->o->no_html && write_root(w, simple, "index.html", rk_pyout_simple_root, e) < 0)
+        goto out;
+    if (pages && !w->o->no_json && write_root(w, simple, "index.json", rk_pyout_json_root, e) < 0)
+        goto out;
     for (size_t k = 0; k < w->nproj; k++)
         if (write_project(w, w->proj[k], w->proj[k + 1], simple, e) < 0)
             goto out;
