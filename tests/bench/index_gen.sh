@@ -5,8 +5,9 @@
 #   index-gen   a full generation (cold cache): parallel pages, hashes from digests, all pages
 #   re-run      the same generation again, unchanged: conditional requests (304s)
 # Figures: wall time, HTTP requests, primary rate limit spent (emulator's count), and where the
-# time went: CPU seconds of the client (user+sys, all threads) and of the emulator (its
-# /proc stat), so that a loaded machine (wall >> CPU) shows as such.
+# time went: index-gen's phases (-v, full generation), CPU seconds of the client (user+sys, all
+# threads) and of the emulator (its /proc stat), so that a loaded machine (wall >> CPU) shows
+# as such.
 set -euo pipefail
 : "${RELKIT_SRC:?}" "${RELKIT_BIN:?}"
 PY=${RELKIT_PYTHON:-/usr/bin/python3}
@@ -65,8 +66,8 @@ inner() {
     seq_t=$m_wall
     row "sequential reader (per_page=100)" "$m_wall" "$(field '["requests"]' <"$tmp/seq.json")" "$m_spent" "$m_cpu" "$m_emu"
 
-    measured "$RELKIT_BIN/index-gen" --cache-dir "$tmp/cache" --repo bench/nightly --output "$tmp/idx" \
-        --no-metadata-fetch </dev/null >"$tmp/full.json"
+    measured "$RELKIT_BIN/index-gen" -v --cache-dir "$tmp/cache" --repo bench/nightly --output "$tmp/idx" \
+        --no-metadata-fetch </dev/null >"$tmp/full.json" 2>"$tmp/full.err"
     full_t=$m_wall
     row "index-gen full generation" "$m_wall" "$(field '["index"]["requests"]["total"]' <"$tmp/full.json")" "$m_spent" "$m_cpu" "$m_emu"
 
@@ -77,6 +78,8 @@ inner() {
     echo "re-run: $(field '["index"]["requests"]["not_modified"]' <"$tmp/rerun.json") of $(field '["index"]["requests"]["total"]' <"$tmp/rerun.json") answers were 304 Not Modified"
     echo "files indexed: $(field '["index"]["files"]' <"$tmp/full.json") ($(field '["index"]["without_hash"].__len__()' <"$tmp/full.json") without hash)"
     echo "ETag cache: $(du -sk "$tmp/cache/etags" | cut -f1) KiB"
+    echo "full generation by phase (index-gen -v: wall, CPU):"
+    grep -E ': [0-9.]+ s \([0-9.]+ s CPU\)$' "$tmp/full.err" | sed 's/^index-gen: /  /'
     echo "speed-up, full generation vs sequential reader: $(echo "scale=2; $seq_t / $full_t" | bc)x"
     diff -r "$tmp/idx/simple" "$tmp/idx2/simple" >/dev/null && echo "re-run output: byte-identical"
     [ "$re_spent" = 0 ] || { echo "FAIL: the unchanged re-run spent primary rate limit"; return 1; }
