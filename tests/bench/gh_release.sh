@@ -9,7 +9,10 @@
 #   into an empty directory; and one 1 GiB asset up and down with gh-release alone (peak RSS).
 #   figures: wall seconds and peak RSS (/usr/bin/time -v) per run, the ratio gh / gh-release;
 #   gh-release with its defaults (-j 16 uploads, -j 24 downloads), with -j 32, and (http)
-#   straight to the emulator.
+#   straight to the emulator. A second table gives, for the same (fastest) runs of gh and
+#   gh-release, the CPU seconds of the client (user+sys) and of the servers (emulator and
+#   proxy, from /proc/PID/stat): on a small machine the servers share the CPUs with the
+#   client, and gh-release also hashes every byte (sha256) where gh does not.
 #   Each case runs with the emulator answering at once (the emulator's CPU is the limit) and
 #   with 50 ms added to every request (closer to api.github.com from a CI runner, where the
 #   number of requests in flight is what counts). Both tools run with their defaults (gh
@@ -105,11 +108,19 @@ new_release() {
     "$GHR" create -q -R "$REPO" --tag "$TAG" --target main --name "$TAG" </dev/null >/dev/null
 }
 
-# timed CMD...: sets SECS and RSS_MB (peak resident set of the command). Dirty pages are
+TICK=$(getconf CLK_TCK)
+srv_ticks() { # CPU ticks (user+sys) of the emulator and the proxy so far
+    awk '{t += $14 + $15} END {print t}' "/proc/$RELKIT_EMU_PID/stat" "/proc/$PROXY_PID/stat"
+}
+
+# timed CMD...: sets SECS, RSS_MB (peak resident set of the command), CPU_S (its user+sys
+# seconds) and SRV_S (the emulator's and the proxy's CPU seconds meanwhile). Dirty pages are
 # written out first: the writeback of what the previous run wrote (the emulator's copy of
 # every upload, the downloaded files) must not land in the next run's time.
 timed() {
+    local t0
     sync
+    t0=$(srv_ticks)
     /usr/bin/time -v -o "$W/time.txt" "$@" </dev/null >"$W/out.txt" 2>"$W/err.txt" || {
         echo "bench: command failed: $*" >&2
         tail -n 5 "$W/err.txt" >&2
@@ -117,6 +128,8 @@ timed() {
     }
     SECS=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$W/time.txt")
     RSS_MB=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$W/time.txt")
+    CPU_S=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$W/time.txt")
+    SRV_S=$(awk -v a="$t0" -v b="$(srv_ticks)" -v hz="$TICK" 'BEGIN {printf "%.2f", (b - a) / hz}')
 }
 
 
@@ -144,12 +157,13 @@ run_download() { # who tag
     rm -rf "$d"
 }
 
-declare -A S R
+declare -A S R C V
 keep() { # key: the fastest run so far
     if [ -z "${S[$1]:-}" ] || awk "BEGIN{exit !($SECS < ${S[$1]})}"; then
-        S[$1]=$SECS R[$1]=$RSS_MB
+        S[$1]=$SECS R[$1]=$RSS_MB C[$1]=$CPU_S V[$1]=$SRV_S
     fi
 }
+CPU_ROWS=
 measure() { # case dir
     local who k r order
     # runs alternate the order (the emulator and the disk are not in the same state for the
@@ -172,6 +186,8 @@ measure() { # case dir
             "$(awk "BEGIN{printf \"%.2fx\", ${S[$1-$k-gh]} / ${S[$1-$k-ghr]}}")" \
             "$(awk "BEGIN{printf \"%.2fx\", ${S[$1-$k-gh]} / ${S[$1-$k-ghr-j32]}}")" \
             "${R[$1-$k-gh]}" "${R[$1-$k-ghr]}"
+        CPU_ROWS+=$(printf '%-22s %9s %9s %9s %9s' "$1 $k" "${C[$1-$k-gh]}" "${V[$1-$k-gh]}" \
+            "${C[$1-$k-ghr]}" "${V[$1-$k-ghr]}")$'\n'
     done
 }
 
@@ -185,6 +201,9 @@ rm -rf "$W/small"
 make_files "$W/large" "$LARGE_N" "$LARGE_MB"
 measure "${LARGE_N} x ${LARGE_MB} MiB" "$W/large"
 rm -rf "$W/large"
+echo "CPU seconds of the same runs (client: user+sys; servers: emulator + TLS proxy)"
+printf '%-22s %9s %9s %9s %9s\n' case "gh" "servers" "ghr" "servers"
+printf '%s' "$CPU_ROWS"
 
 [ "${FIRST:-1}" = 1 ] || exit 0
 make_files "$W/huge" 1 "$HUGE_MB"

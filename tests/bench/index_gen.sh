@@ -4,6 +4,8 @@
 #   sequential  the old generator's way: per_page=100 pages one after the other (Python)
 #   index-gen   a full generation (cold cache): parallel pages, hashes from digests, all pages
 #   re-run      the same generation again, unchanged: conditional requests (304s)
+#   transfer    the floor under any client: curl fetching the same pages the fastest way
+#               (page 1, then the rest at once), parsing nothing
 # Figures: wall time, HTTP requests, primary rate limit spent (emulator's count), and where the
 # time went: index-gen's phases (-v, full generation), CPU seconds of the client (user+sys, all
 # threads) and of the emulator (its /proc stat), so that a loaded machine (wall >> CPU) shows
@@ -65,6 +67,16 @@ inner() {
     measured "$PY" "$RELKIT_SRC/tests/bench/index_gen_seq_reader.py" "$RELKIT_EMU_API" bench/nightly "$tmp/old.html" >"$tmp/seq.json"
     seq_t=$m_wall
     row "sequential reader (per_page=100)" "$m_wall" "$(field '["requests"]' <"$tmp/seq.json")" "$m_spent" "$m_cpu" "$m_emu"
+
+    local u="$RELKIT_EMU_API/repos/bench/nightly/releases?per_page=100&page=" pages rest=() p
+    pages=$(((RELEASES + 99) / 100))
+    for p in $(seq 2 "$pages"); do rest+=(-o /dev/null "$u$p"); done
+    printf 'header = "Authorization: Bearer %s"\n' "$GH_TOKEN" >"$tmp/curlrc"
+    # shellcheck disable=SC2016
+    measured bash -c 'curl -sSf -K "$1" -o /dev/null "$2" && shift 2 && curl -sSf -K "$1" \
+        --no-progress-meter --parallel --parallel-max 100 "${@:2}"' _ "$tmp/curlrc" "${u}1" \
+        "$tmp/curlrc" "${rest[@]}"
+    row "transfer only (curl, no parsing)" "$m_wall" "$pages" "$m_spent" "$m_cpu" "$m_emu"
 
     measured "$RELKIT_BIN/index-gen" -v --cache-dir "$tmp/cache" --repo bench/nightly --output "$tmp/idx" \
         --no-metadata-fetch </dev/null >"$tmp/full.json" 2>"$tmp/full.err"
