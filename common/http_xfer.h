@@ -13,10 +13,11 @@
 #include "digest.h"
 #include "http.h"
 
-/* curl's receive buffer for streamed downloads and the size of the writes to out_fd. Not
- * larger: with 256 KiB writes, four 256 MiB downloads at once spent 2-3 times as long in the
- * kernel copying into the page cache (1.6-2.3 s against 0.6-0.7 s, Linux 6.18, ext4), which
- * doubled the wall time; 32 KiB is also what gh and Go's io.Copy write. */
+/* curl's receive buffer for streamed downloads and the size of the writes to out_fd (over TLS
+ * curl hands the body over in 16 KiB pieces, gathered to one write(2) per buffer). Not larger:
+ * with 256 KiB writes the kernel took about twice as long copying into the page cache, and
+ * tests/bench/gh_release.sh's 4 x 256 MiB download ran at 0.51x of gh's speed (0.84x with
+ * 32 KiB). 32 KiB is also what gh (Go's io.Copy) writes. */
 #define RK_XFER_WBUF ((size_t)32 << 10)
 
 enum xfer_state { XFER_PENDING, XFER_ACTIVE, XFER_WAITING, XFER_DONE };

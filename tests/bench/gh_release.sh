@@ -194,6 +194,9 @@ measure() { # case dir
 make_ca
 start_proxy
 echo "gh-release vs gh $(gh --version | head -n 1 | awk '{print $3}') (emulator + TLS proxy on 127.0.0.1, $(nproc) CPUs, +${LAT} ms per request)"
+# what hashing every byte costs here (gh-release checks each asset's sha256; gh does not)
+echo "sha256 on this CPU: $(openssl speed -evp sha256 -bytes 32768 -seconds 1 2>/dev/null |
+    awk '/^sha256/ {printf "%.0f MB/s", $2 / 1000}') per core (openssl speed -evp sha256)"
 printf '%-22s %7s %7s %7s %8s %7s %7s %7s %7s\n' case "gh s" "ghr s" "-j32 s" "http s" "gh/ghr" "/-j32" "gh MB" "ghr MB"
 make_files "$W/small" "$SMALL_N" 1
 measure "${SMALL_N} x 1 MiB" "$W/small"
